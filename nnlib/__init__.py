@@ -1,0 +1,11 @@
+"""nnlib: a small numpy neural-network library with PyTorch's names, shapes and semantics,
+written to be read alongside the chapters of the book in ``chapters/``."""
+from . import autograd, core, functional, gradcheck, layers, losses, optim, progress
+from .autograd import Value
+from .core import Module, Parameter, Sequential
+from .gradcheck import check_module, numerical_gradient, relative_error
+from .layers import GELU, Flatten, LeakyReLU, Linear, PReLU, ReLU, Sigmoid, Tanh
+from .losses import max_margin_loss, mse_loss, softmax_cross_entropy
+from .optim import SGD
+
+__version__ = "0.1.0"

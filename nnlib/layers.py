@@ -1,0 +1,142 @@
+"""Layers as forward/backward pairs: Linear, the activations, Flatten.
+
+Shapes follow PyTorch: inputs are batch first, ``Linear.W`` is (out_features, in_features)
+and ``y = x @ W.T + b``.  Chapters: "Neurons and activations", "Matrix notation and why
+nonlinearity".
+"""
+import math
+
+import numpy as np
+
+from . import functional as F
+from .core import Module, Parameter, as_float_array, cached, check_last_dim, check_same_shape
+
+
+class Linear(Module):
+    """Affine map y = x W^T + b.
+
+    Shapes: x (N, in_features) or (N, *, in_features) → y (N, *, out_features);
+    W (out_features, in_features); b (out_features,).
+    Initialised as ``torch.nn.Linear``: W and b uniform in ±1/sqrt(in_features).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1.0 / math.sqrt(in_features)
+        self.W = Parameter(rng.uniform(-bound, bound, (out_features, in_features)))
+        self.b = Parameter(rng.uniform(-bound, bound, out_features)) if bias else None
+        self.x = None
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.b is not None}"
+
+    def _name(self):
+        return f"Linear({self.in_features} → {self.out_features})"
+
+    def forward(self, x):
+        x = as_float_array(x, self._name())
+        check_last_dim(x, self.in_features, self._name())
+        self.x = x
+        y = x @ self.W.data.T
+        return y + self.b.data if self.b is not None else y
+
+    def backward(self, dout):
+        """dout (N, *, out) → dx (N, *, in); adds dW = dout^T x and db = Σ dout."""
+        x = cached(self, "x")
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, x.shape[:-1] + (self.out_features,), self._name())
+        x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
+        self.W.grad += d2.T @ x2
+        if self.b is not None:
+            self.b.grad += d2.sum(axis=0)
+        return dout @ self.W.data
+
+
+class Activation(Module):
+    """Element-wise y = f(x); backward multiplies by f'(x).  Any input shape."""
+
+    def f(self, x):
+        raise NotImplementedError
+
+    def df(self, x):
+        raise NotImplementedError
+
+    def forward(self, x):
+        self.x = as_float_array(x, type(self).__name__)
+        return self.f(self.x)
+
+    def backward(self, dout):
+        x = cached(self, "x")
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, x.shape, type(self).__name__)
+        return dout * self.df(x)
+
+
+class ReLU(Activation):
+    """max(0, x); f'(0) = 0 as in PyTorch."""
+    f, df = staticmethod(F.relu), staticmethod(F.relu_grad)
+
+
+class Sigmoid(Activation):
+    """1 / (1 + e^{-x}), overflow-free."""
+    f, df = staticmethod(F.sigmoid), staticmethod(F.sigmoid_grad)
+
+
+class Tanh(Activation):
+    f, df = staticmethod(F.tanh), staticmethod(F.tanh_grad)
+
+
+class GELU(Activation):
+    """x Φ(x), the exact erf form (``torch.nn.GELU()`` default)."""
+    f, df = staticmethod(F.gelu), staticmethod(F.gelu_grad)
+
+
+class LeakyReLU(Activation):
+    """x for x > 0, else negative_slope · x."""
+
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+    def f(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def df(self, x):
+        return F.leaky_relu_grad(x, self.negative_slope)
+
+
+class PReLU(Activation):
+    """Leaky ReLU with a learned slope: one shared Parameter ``a`` of shape (1,), as
+    ``torch.nn.PReLU()``."""
+
+    def __init__(self, init=0.25):
+        self.a = Parameter([init])
+
+    def f(self, x):
+        return F.prelu(x, self.a.data[0])
+
+    def df(self, x):
+        return F.prelu_grad(x, self.a.data[0])
+
+    def backward(self, dout):
+        x = cached(self, "x")
+        # y = a·x where x ≤ 0, so dy/da = x there and 0 elsewhere; one slope, so sum everything
+        self.a.grad += np.sum(np.asarray(dout) * np.where(x > 0, 0.0, x))
+        return super().backward(dout)
+
+
+class Flatten(Module):
+    """(N, d1, d2, ...) → (N, d1·d2·...), as ``torch.nn.Flatten()``; backward reshapes back."""
+
+    def forward(self, x):
+        x = as_float_array(x, "Flatten")
+        if x.ndim < 1:
+            raise ValueError(f"Flatten expects input of shape (N, ...), got shape {x.shape}")
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return np.asarray(dout, dtype=np.float64).reshape(cached(self, "x_shape"))

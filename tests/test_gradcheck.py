@@ -1,0 +1,39 @@
+"""The gradient checker itself, against closed forms."""
+import numpy as np
+import pytest
+
+from nnlib.gradcheck import numerical_gradient, relative_error
+
+
+def test_numerical_gradient_of_known_function():
+    x = np.array([[0.5, -1.0], [2.0, 0.3]])
+    before = x.copy()
+    g = numerical_gradient(lambda v: np.sum(v ** 3), x)
+    assert np.allclose(g, 3 * before ** 2, atol=1e-8)
+    assert np.array_equal(x, before)  # perturbed in place, then restored exactly
+
+
+def test_centered_difference_error_is_second_order():
+    # for sin at 1: error of the centered difference ≈ h²/6 · |cos(1)|
+    x = np.array([1.0])
+    for h in (1e-2, 1e-3):
+        g = numerical_gradient(lambda v: np.sin(v).sum(), x, h=h)[0]
+        assert abs(g - np.cos(1.0)) == pytest.approx(h * h / 6 * np.cos(1.0), rel=1e-3)
+
+
+def test_vector_valued_function_with_dout():
+    x = np.array([1.0, 2.0, 3.0])
+    dout = np.array([1.0, -2.0, 0.5])
+    g = numerical_gradient(lambda v: v ** 2, x, dout=dout)
+    assert np.allclose(g, 2 * x * dout, atol=1e-8)
+
+
+def test_relative_error():
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert relative_error([1.0, 3.0], [1.0, 1.0]) == pytest.approx(2.0 / 4.0)
+
+
+def test_rejects_non_float_arrays():
+    with pytest.raises(TypeError, match="float64"):
+        numerical_gradient(lambda v: v.sum(), np.array([1, 2]))
