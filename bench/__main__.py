@@ -1,0 +1,31 @@
+"""Print nnlib-vs-PyTorch time ratios (lower is better; 1.0 = as fast as PyTorch CPU)."""
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+from .common import best_time, report
+
+MODULES = ["linear"]  # one module per topic, each with cases() -> (name, ours, theirs)
+
+
+def import_time(module):
+    """Best of 5 fresh interpreters: seconds to import ``module``."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    return min(float(subprocess.check_output([sys.executable, "-c", code])) for _ in range(5))
+
+
+def main():
+    assert torch.__version__.startswith("2.13.0"), f"reference must be torch 2.13.0, got {torch.__version__}"
+    print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
+    for name in sys.argv[1:] or MODULES:
+        module = importlib.import_module(f"bench.{name}")
+        rows = [(case, best_time(ours), best_time(theirs)) for case, ours, theirs in module.cases()]
+        report(rows, module.__doc__.strip().splitlines()[0])
+    report([("import", import_time("nnlib"), import_time("torch"))], "Import time, fresh interpreter")
+
+
+if __name__ == "__main__":
+    main()
