@@ -2,13 +2,16 @@
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from .common import best_time, report
 
-MODULES = ["linear"]  # one module per topic, each with cases() -> (name, ours, theirs)
+# every bench/<topic>.py with a cases() generator of (name, ours, theirs) is a benchmark
+MODULES = sorted(p.stem for p in Path(__file__).parent.glob("*.py")
+                 if p.stem not in ("__init__", "__main__", "common"))
 
 
 def import_time(module):

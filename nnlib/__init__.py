@@ -4,7 +4,7 @@ from . import autograd, core, functional, gradcheck, layers, losses, optim, plot
 from .autograd import Value
 from .core import Module, Parameter, Sequential
 from .gradcheck import check_module, numerical_gradient, relative_error
-from .layers import GELU, Flatten, LeakyReLU, Linear, PReLU, ReLU, Sigmoid, Tanh
+from .layers import GELU, Embedding, Flatten, LeakyReLU, Linear, PReLU, ReLU, Sigmoid, Tanh
 from .losses import max_margin_loss, mse_loss, softmax_cross_entropy
 from .optim import SGD
 

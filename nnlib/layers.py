@@ -140,3 +140,42 @@ class Flatten(Module):
 
     def backward(self, dout):
         return np.asarray(dout, dtype=np.float64).reshape(cached(self, "x_shape"))
+
+
+class Embedding(Module):
+    """A lookup table: row ``i`` of ``W`` is the vector of token ``i``.
+
+    Shapes: W (num_embeddings, embedding_dim); forward takes integer indices of any shape S
+    and returns S + (embedding_dim,).  Initialised N(0, 1) as ``torch.nn.Embedding``.
+    Backward scatter-adds dout into the rows that were looked up (a repeated index adds
+    up) and returns None: integer indices have no gradient.
+    Chapters: "NER and window classification", "Language models and embeddings".
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.W = Parameter(rng.standard_normal((num_embeddings, embedding_dim)))
+        self.idx = None
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+    def forward(self, idx):
+        idx = np.asarray(idx)
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"Embedding({self.num_embeddings}, {self.embedding_dim}) expects integer "
+                            f"indices, got dtype {idx.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
+            raise ValueError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must lie in "
+                             f"[0, {self.num_embeddings}), got values from {idx.min()} to {idx.max()}")
+        self.idx = idx
+        return self.W.data[idx]
+
+    def backward(self, dout):
+        idx = cached(self, "idx")
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, idx.shape + (self.embedding_dim,), "Embedding")
+        # np.add.at, unlike W.grad[idx] += dout, adds once per occurrence of a repeated index
+        np.add.at(self.W.grad, idx.ravel(), dout.reshape(-1, self.embedding_dim))
+        return None

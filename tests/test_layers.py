@@ -120,3 +120,34 @@ def test_bad_types_and_order_errors():
 def test_integer_input_is_promoted_to_float64():
     out = layers.Linear(2, 1, rng=rng())(np.array([[1, 2]]))
     assert out.dtype == np.float64
+
+
+def test_embedding_lookup_and_scatter_add():
+    emb = layers.Embedding(5, 3, rng=rng())
+    idx = np.array([[1, 4], [1, 0]])
+    out = emb(idx)
+    assert out.shape == (2, 2, 3)
+    assert np.array_equal(out[0, 0], emb.W.data[1])
+    dout = np.arange(12.0).reshape(2, 2, 3)
+    assert emb.backward(dout) is None
+    assert np.allclose(emb.W.grad[1], dout[0, 0] + dout[1, 0])  # repeated index adds up
+    assert np.allclose(emb.W.grad[4], dout[0, 1]) and not emb.W.grad[[2, 3]].any()
+
+
+def test_embedding_gradient_numerically():
+    from nnlib.gradcheck import numerical_gradient, relative_error
+    emb = layers.Embedding(6, 2, rng=rng())
+    idx = np.array([0, 3, 3, 5, 0, 0])
+    dout = rng().standard_normal((6, 2))
+    emb(idx)
+    emb.backward(dout)
+    numeric = numerical_gradient(lambda _: emb(idx), emb.W.data, dout=dout)
+    assert relative_error(emb.W.grad, numeric) < 1e-9
+
+
+def test_embedding_errors():
+    emb = layers.Embedding(4, 2)
+    with pytest.raises(TypeError, match=r"Embedding\(4, 2\).*integer"):
+        emb(np.array([0.5]))
+    with pytest.raises(ValueError, match=r"\[0, 4\).*from 0 to 4"):
+        emb(np.array([0, 4]))
