@@ -1,11 +1,13 @@
 """nnlib: a small numpy neural-network library with PyTorch's names, shapes and semantics,
 written to be read alongside the chapters of the book in ``chapters/``."""
-from . import autograd, core, functional, gradcheck, layers, losses, optim, plot, progress
+from . import autograd, core, functional, gradcheck, init, layers, losses, optim, plot, progress, train
 from .autograd import Value
 from .core import Module, Parameter, Sequential
 from .gradcheck import check_module, numerical_gradient, relative_error
-from .layers import GELU, Embedding, Flatten, LeakyReLU, Linear, PReLU, ReLU, Sigmoid, Tanh
+from .layers import (GELU, BatchNorm1d, Dropout, Embedding, Flatten, LeakyReLU, Linear, PReLU, ReLU,
+                     Sigmoid, Tanh)
 from .losses import max_margin_loss, mse_loss, softmax_cross_entropy
-from .optim import SGD
+from .optim import SGD, Adadelta, Adagrad, Adam, NAdam, RMSprop
+from .train import fit
 
 __version__ = "0.1.0"

@@ -179,3 +179,94 @@ class Embedding(Module):
         # np.add.at, unlike W.grad[idx] += dout, adds once per occurrence of a repeated index
         np.add.at(self.W.grad, idx.ravel(), dout.reshape(-1, self.embedding_dim))
         return None
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` during training and scale the survivors by
+    1/(1 − p) ("inverted dropout", as ``torch.nn.Dropout``), so eval mode is the identity.
+
+    Any input shape; backward multiplies by the same mask.  Note the convention: p is the
+    probability of *dropping*, where some texts (and the CS224N notes) use the probability
+    of keeping.  Chapter: "Regularisation".
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout probability must be in [0, 1], got {p}")
+        self.p = p
+        self.rng = np.random.default_rng() if rng is None else rng
+        self.mask = None
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+    def forward(self, x):
+        x = as_float_array(x, "Dropout")
+        if not self.training or self.p == 0.0:
+            self.mask = np.ones_like(x)
+        elif self.p == 1.0:
+            self.mask = np.zeros_like(x)  # everything dropped; avoid dividing by 1 − p = 0
+        else:
+            self.mask = (self.rng.random(x.shape) >= self.p) / (1.0 - self.p)
+        return x * self.mask
+
+    def backward(self, dout):
+        mask = cached(self, "mask")
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, mask.shape, "Dropout")
+        return dout * mask
+
+
+class BatchNorm1d(Module):
+    """Normalise each feature over the batch, then scale and shift: y = γ x̂ + β.
+
+    Shapes: x (N, C) → y (N, C); gamma, beta (C,).  In training x̂ uses the batch mean and
+    the biased batch variance, and the running statistics are updated with momentum, the
+    running variance from the *unbiased* batch variance (as ``torch.nn.BatchNorm1d``).
+    In eval mode the running statistics are used instead.  Chapter: "Normalisation".
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.gamma = Parameter(np.ones(num_features))
+        self.beta = Parameter(np.zeros(num_features))
+        self.running_mean = np.zeros(num_features)
+        self.running_var = np.ones(num_features)
+        self.cache = None
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+    def forward(self, x):
+        who = f"BatchNorm1d({self.num_features})"
+        x = as_float_array(x, who)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"{who} expects input of shape (N, {self.num_features}), got shape {x.shape}")
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError(f"{who} needs more than 1 sample per feature in training mode, got shape {x.shape}")
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mean
+            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        x_hat = (x - mean) * inv_std
+        self.cache = (x_hat, inv_std, self.training)
+        return self.gamma.data * x_hat + self.beta.data
+
+    def backward(self, dout):
+        """dout (N, C) → dx (N, C); adds dγ = Σ dout·x̂ and dβ = Σ dout."""
+        x_hat, inv_std, batch_stats = cached(self, "cache")
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, x_hat.shape, f"BatchNorm1d({self.num_features})")
+        self.gamma.grad += np.sum(dout * x_hat, axis=0)
+        self.beta.grad += np.sum(dout, axis=0)
+        dx_hat = dout * self.gamma.data
+        if not batch_stats:  # running statistics are constants: a per-feature affine map
+            return dx_hat * inv_std
+        # mean and variance depend on every sample, which gives the two subtracted terms
+        n = dout.shape[0]
+        return inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))

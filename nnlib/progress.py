@@ -33,9 +33,14 @@ class PlainBar:
                                  for k, v in metrics.items())
 
     def __iter__(self):
-        for item in self.iterable:
-            yield item
-            self.n += 1
+        try:
+            for item in self.iterable:
+                self.n += 1  # counted when handed out, so a break mid-way reports it
+                yield item
+        finally:  # also when the loop breaks early (e.g. early stopping)
+            self._print()
+
+    def _print(self):
         total = self.total if self.total is not None else self.n
         bar = "█" * round(20 * self.n / total) if total else ""
         head = f"{self.desc}: " if self.desc else ""

@@ -1,0 +1,74 @@
+"""A small training loop the chapters share once they have written one by hand.
+Chapter: "Losses and gradient descent" (and every chapter after it)."""
+import numpy as np
+
+from .progress import progress
+
+
+def accuracy(scores, labels):
+    """Fraction of rows of ``scores`` (N, C) whose arg-max equals ``labels`` (N,)."""
+    return float(np.mean(np.argmax(scores, axis=1) == np.asarray(labels)))
+
+
+def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_stopping=None,
+        metric=None, rng=None, show_progress=True, desc="train"):
+    """Train ``model`` with minibatches and return its history.
+
+    data, val: (X, y) pairs of arrays with N rows.  loss_fn(scores, y) -> (loss, dscores),
+    as the functions in ``nnlib.losses``.  metric(scores, y) -> float, e.g. ``accuracy``.
+    Each epoch shuffles with ``rng`` (default_rng(0) if None), then for every minibatch:
+    zero_grad, forward, loss, backward, step.  After the epoch the model is evaluated on
+    ``val`` in eval mode.  early_stopping=k stops when the validation loss has not improved
+    for k epochs and restores the parameters of the best epoch.
+
+    Returns a dict of per-epoch lists: train_loss (mean over the epoch's minibatches),
+    train_metric, val_loss, val_metric (present only when computable), plus best_epoch.
+    """
+    if early_stopping is not None and val is None:
+        raise ValueError("fit: early_stopping needs validation data (val=...)")
+    rng = np.random.default_rng(0) if rng is None else rng
+    X, y = data
+    n = len(X)
+    history = {"train_loss": [], "train_metric": [], "val_loss": [], "val_metric": []}
+    best, best_epoch, best_params = np.inf, None, None
+    epochs_iter = progress(range(epochs), desc=desc) if show_progress else range(epochs)
+    for epoch in epochs_iter:
+        model.train()
+        order = rng.permutation(n)
+        total, hits = 0.0, 0.0
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            optimizer.zero_grad()
+            scores = model(X[idx])
+            loss, dscores = loss_fn(scores, y[idx])
+            model.backward(dscores)
+            optimizer.step()
+            total += loss * len(idx)
+            if metric is not None:
+                hits += metric(scores, y[idx]) * len(idx)
+        history["train_loss"].append(total / n)
+        if metric is not None:
+            history["train_metric"].append(hits / n)
+        postfix = {"loss": total / n}
+        if val is not None:
+            model.eval()
+            val_scores = model(val[0])
+            val_loss = loss_fn(val_scores, val[1])[0]
+            history["val_loss"].append(val_loss)
+            postfix["val_loss"] = val_loss
+            if metric is not None:
+                history["val_metric"].append(metric(val_scores, val[1]))
+            if val_loss < best:
+                best, best_epoch = val_loss, epoch
+                best_params = [p.data.copy() for p in model.parameters()]
+            elif early_stopping is not None and epoch - best_epoch >= early_stopping:
+                break
+        if show_progress:
+            epochs_iter.set_postfix(**postfix)
+    if early_stopping is not None and best_params is not None:
+        for p, data_best in zip(model.parameters(), best_params):
+            p.data[...] = data_best
+    model.eval()
+    history = {k: v for k, v in history.items() if v}
+    history["best_epoch"] = best_epoch
+    return history
