@@ -25,6 +25,8 @@ def main():
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
     for name in sys.argv[1:] or MODULES:
         module = importlib.import_module(f"bench.{name}")
+        if not hasattr(module, "cases"):  # a stand-alone script such as bench.ner_synthetic
+            continue
         rows = [(case, best_time(ours), best_time(theirs)) for case, ours, theirs in module.cases()]
         report(rows, module.__doc__.strip().splitlines()[0])
     report([("import", import_time("nnlib"), import_time("torch"))], "Import time, fresh interpreter")
