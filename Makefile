@@ -1,0 +1,88 @@
+# Executable lecture notes on neural networks: build, test and run the book.
+#
+#   make book      HTML into _build/html (no execution: the stored outputs, as verified by make test)
+#   make test      nnlib unit tests + nbval over every chapter + the -W book build, in one pytest call
+#   make execute   re-run the notebooks and store their outputs (NB=chapters/x.ipynb for one)
+#   make lab       open the chapters in JupyterLab (widgets live)
+#   make bench     nnlib vs PyTorch 2.13.0 CPU timings
+#
+# Every target first runs `setup`, which is cheap once done: it re-installs only when
+# requirements.txt, pyproject.toml or the JS lock file change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+NB     ?=
+JOBS   ?= 2
+PORT   ?= 8888
+
+# Deterministic outputs (PYTHONHASHSEED=0, NNLIB_PROGRESS=plain, one BLAS thread) are set by
+# conftest.py for `make test` and by .ci/execute.py for `make execute`, not here: `make lab` must give
+# readers live progress bars.
+
+PY_STAMP := $(VENV)/.setup-stamp
+JS_STAMP := _vendor/.setup-stamp
+
+.PHONY: setup book test execute bench lab serve clean distclean help
+
+help:
+	@sed -n '3,8p' Makefile
+
+setup: $(PY_STAMP) $(JS_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -e . --no-deps
+	touch $@
+
+# Only the files the HTML loads at run time are copied out of node_modules:
+#   MathJax 3: the tex-mml-chtml component, its CHTML woff-v2 fonts, and the TeX extensions its
+#              autoloader may fetch (\boldsymbol, \cancel, \color, ...);
+#   ipywidgets: html-manager's embed-amd.js (self-contained: base, controls, output) and RequireJS.
+$(JS_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf _vendor
+	mkdir -p _vendor/mathjax/output/chtml/fonts _vendor/mathjax/input/tex _vendor/html-manager
+	cp node_modules/mathjax/es5/tex-mml-chtml.js node_modules/mathjax/LICENSE _vendor/mathjax/
+	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 _vendor/mathjax/output/chtml/fonts/
+	cp -r node_modules/mathjax/es5/input/tex/extensions _vendor/mathjax/input/tex/
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js _vendor/html-manager/
+	cp node_modules/requirejs/require.js _vendor/require.js
+	touch $@
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# One pytest call, so one summary line counts everything. Exit code 5 (nothing collected) is a failure
+# like any other non-zero code.
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile \
+	  --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+	  tests chapters
+
+execute: setup
+	$(BIN)/python .ci/execute.py --jobs $(JOBS) $(NB)
+
+bench: setup
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m bench
+
+# Readers: run the notebooks live (widgets respond; outputs you create are yours, `git diff` shows them).
+lab: setup
+	$(BIN)/jupyter lab --port $(PORT) --ServerApp.root_dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) \
+	  chapters/preface.ipynb
+
+serve: lab
+
+clean:
+	rm -rf _build .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV) node_modules _vendor *.egg-info

@@ -1,0 +1,130 @@
+"""The book builds with warnings as errors, every page in _toc.yml exists, no page shows an error,
+and the HTML loads nothing from the network (MathJax, RequireJS and the widget renderer are local).
+
+Builds from the stored outputs (execute_notebooks: off), into a temporary folder, in a few seconds
+per chapter; nbval checks separately that those stored outputs are what the code produces.
+"""
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ERROR_MARKERS = {
+    "Traceback (most recent call last)": "a Python traceback",
+    'class="output stderr': "a stderr output block",
+    'class="output traceback': "an error output block",
+}
+REMOTE = re.compile(r"^\s*(https?:)?//", re.I)  # http://, https:// and protocol-relative //host
+
+
+def toc_files(node):
+    """Every `root:` and `file:` entry of a jb-book _toc.yml, in order, walking parts/chapters/sections."""
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if key in node:
+                yield node[key]
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                yield from toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from toc_files(item)
+
+
+class AssetCollector(HTMLParser):
+    """URLs a browser fetches by itself when it opens the page (not links a reader may click)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls, self.in_style, self.styles = [], False, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script" and a.get("src"):
+            self.urls.append(a["src"])
+        elif tag == "link" and a.get("href"):
+            rel = (a.get("rel") or "").lower().split()
+            if {"stylesheet", "preload", "modulepreload", "icon", "prefetch"} & set(rel):
+                self.urls.append(a["href"])
+        elif tag in ("img", "iframe", "source", "video", "audio", "embed") and a.get("src"):
+            self.urls.append(a["src"])
+        self.in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.styles.append(data)
+
+
+def css_remote_urls(text):
+    """url(...) and @import targets in CSS that point off the machine."""
+    targets = re.findall(r"url\(\s*['\"]?([^'\")]+)", text) + re.findall(r"@import\s+['\"]([^'\"]+)", text)
+    return [t for t in targets if REMOTE.match(t)]
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    return proc, out / "_build" / "html"
+
+
+def test_build_has_no_warnings(build):
+    proc, _ = build
+    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # Sphinx colours even when piped
+    problems = [line for line in log.splitlines() if re.search(r"\b(WARNING|ERROR)\b", line)]
+    assert not problems, "jupyter-book build -W -n reported:\n" + "\n".join(problems)
+    assert proc.returncode == 0, log[-3000:]
+
+
+def test_every_toc_entry_has_a_page(build):
+    _, html = build
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = list(toc_files(toc))
+    assert files, "_toc.yml lists no files"
+    missing = [f for f in files if not (html / Path(f).with_suffix(".html")).is_file()]
+    assert not missing, f"no HTML page for: {missing}"
+
+
+def test_no_page_shows_an_error(build):
+    _, html = build
+    found = [f"{page.relative_to(html)}: {what}"
+             for page in sorted(html.rglob("*.html")) if "_static" not in page.parts
+             for marker, what in ERROR_MARKERS.items() if marker in page.read_text(encoding="utf-8")]
+    assert not found, "pages show errors:\n" + "\n".join(found)
+
+
+def test_html_loads_nothing_from_the_network(build):
+    _, html = build
+    remote, pages_with_math, widget_pages = [], 0, 0
+    for page in sorted(html.rglob("*.html")):
+        if "_static" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        parser = AssetCollector()
+        parser.feed(text)
+        rel = page.relative_to(html)
+        remote += [f"{rel}: {url}" for url in parser.urls if REMOTE.match(url)]
+        remote += [f"{rel}: <style> {url}" for s in parser.styles for url in css_remote_urls(s)]
+        if any("mathjax/tex-mml-chtml.js" in url for url in parser.urls):
+            pages_with_math += 1
+        if "application/vnd.jupyter.widget-state+json" in text:
+            widget_pages += 1
+            local = [u for u in parser.urls if u.split("?")[0].endswith(("require.js", "html-manager/embed-amd.js"))]
+            assert len(local) == 2, f"{rel} has widgets but not the local require.js + embed-amd.js: {parser.urls}"
+    for css in sorted((html / "_static").rglob("*.css")):
+        remote += [f"{css.relative_to(html)}: {url}" for url in css_remote_urls(css.read_text(encoding="utf-8"))]
+    assert not remote, "assets fetched from the network:\n" + "\n".join(remote)
+    assert pages_with_math, "no page loads the local MathJax (_static/mathjax/tex-mml-chtml.js)"
+    for asset in ("mathjax/tex-mml-chtml.js", "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+                  "require.js", "html-manager/embed-amd.js"):
+        assert (html / "_static" / asset).is_file(), f"_static/{asset} missing: run `make setup`"
