@@ -107,21 +107,26 @@ class Value:
         return self._wrap(other) / self
 
     # ------------------------------------------------------------ backward
-    def backward(self):
-        """Fill ``.grad`` of every node this one depends on, visiting nodes in reverse
-        topological order so each node's gradient is complete before it is passed on.
-        Gradients accumulate: calling it twice adds twice, as in PyTorch."""
+    def topological_order(self):
+        """Every node this one depends on, inputs first and this node last: an iterative
+        post-order depth-first search, so deep graphs do not hit the recursion limit."""
         order, seen, stack = [], set(), [(self, False)]
-        while stack:  # iterative post-order DFS: deep graphs do not hit the recursion limit
+        while stack:
             node, children_done = stack.pop()
             if children_done:
                 order.append(node)
             elif id(node) not in seen:
                 seen.add(id(node))
                 stack.append((node, True))
-                stack.extend((child, False) for child in node._prev)
+                stack.extend((child, False) for child in reversed(node._prev))
+        return order
+
+    def backward(self):
+        """Fill ``.grad`` of every node this one depends on, visiting nodes in reverse
+        topological order so each node's gradient is complete before it is passed on.
+        Gradients accumulate: calling it twice adds twice, as in PyTorch."""
         self.grad = 1.0
-        for node in reversed(order):
+        for node in reversed(self.topological_order()):
             node._backward()
 
     def __repr__(self):

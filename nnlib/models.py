@@ -43,18 +43,31 @@ class WindowClassifier(Module):
     hidden = tanh(W x + b), dropout, scores = V hidden + c.
 
     forward(words, *features): each (N, window) int arrays → scores (N, num_tags).
-    feature_sizes[k] is the number of values feature k takes.  backward(dscores) fills the
-    gradients of every layer and embedding and returns None.
+    feature_sizes[k] is the number of values feature k takes; feature_dim is one size for
+    every feature embedding or a sequence with one size per feature.  backward(dscores)
+    fills the gradients of every layer and embedding and returns None.
+
+    combine="mean" averages the window's vectors instead of concatenating them, so
+    hidden.W is (hidden, d) rather than (hidden, window·d) and word order is lost — the
+    baseline the chapter compares against.
     """
 
     def __init__(self, vocab_size, num_tags, embed_dim=50, window=5, hidden=100, feature_sizes=(),
-                 feature_dim=5, dropout=0.0, rng=None):
+                 feature_dim=5, dropout=0.0, combine="concat", rng=None):
         rng = np.random.default_rng() if rng is None else rng
-        self.window = window
+        if combine not in ("concat", "mean"):
+            raise ValueError(f"WindowClassifier: combine must be 'concat' or 'mean', got {combine!r}")
+        feature_dims = ([feature_dim] * len(feature_sizes) if np.ndim(feature_dim) == 0
+                        else list(feature_dim))
+        if len(feature_dims) != len(feature_sizes):
+            raise ValueError(f"WindowClassifier: {len(feature_sizes)} feature sizes but "
+                             f"{len(feature_dims)} feature dims")
+        self.window, self.combine = window, combine
         self.embeddings = [Embedding(vocab_size, embed_dim, rng=rng)]
-        self.embeddings += [Embedding(size, feature_dim, rng=rng) for size in feature_sizes]
+        self.embeddings += [Embedding(size, dim, rng=rng) for size, dim in zip(feature_sizes, feature_dims)]
         self.dims = [e.embedding_dim for e in self.embeddings]
-        self.hidden = Linear(window * sum(self.dims), hidden, rng=rng)
+        width = window if combine == "concat" else 1
+        self.hidden = Linear(width * sum(self.dims), hidden, rng=rng)
         self.act = Tanh()
         self.drop = Dropout(dropout, rng=rng)
         self.out = Linear(hidden, num_tags, rng=rng)
@@ -68,11 +81,15 @@ class WindowClassifier(Module):
             if a.shape != inputs[0].shape or a.ndim != 2 or a.shape[1] != self.window:
                 raise ValueError(f"WindowClassifier expects index arrays of shape (N, {self.window}), "
                                  f"got shapes {[x.shape for x in inputs]}")
-        x = np.concatenate([e(a) for e, a in zip(self.embeddings, inputs)], axis=-1)
-        return self.out(self.drop(self.act(self.hidden(x.reshape(len(x), -1)))))
+        x = np.concatenate([e(a) for e, a in zip(self.embeddings, inputs)], axis=-1)  # (N, window, d)
+        x = x.reshape(len(x), -1) if self.combine == "concat" else x.mean(axis=1)
+        return self.out(self.drop(self.act(self.hidden(x))))
 
     def backward(self, dscores):
         dx = self.hidden.backward(self.act.backward(self.drop.backward(self.out.backward(dscores))))
-        dx = dx.reshape(len(dx), self.window, -1)
+        if self.combine == "concat":
+            dx = dx.reshape(len(dx), self.window, -1)
+        else:  # the mean hands each of the window's vectors 1/window of the gradient
+            dx = np.repeat(dx[:, None, :] / self.window, self.window, axis=1)
         for e, part in zip(self.embeddings, np.split(dx, np.cumsum(self.dims)[:-1], axis=-1)):
             e.backward(part)
