@@ -1,7 +1,7 @@
 """nnlib: a small numpy neural-network library with PyTorch's names, shapes and semantics,
 written to be read alongside the chapters of the book in ``chapters/``."""
-from . import (autograd, core, data, functional, gradcheck, init, layers, losses, models, optim, plot,
-               progress, train)
+from . import (autograd, core, data, energy, functional, gradcheck, init, layers, losses, models, optim,
+               pinn, plot, progress, train)
 from .autograd import Value
 from .core import Module, Parameter, Sequential
 from .gradcheck import check_module, numerical_gradient, relative_error

@@ -29,3 +29,15 @@ def test_computational_graph_places_inputs_left_of_outputs():
     assert pos[x][0] == 0.0 and pos[y][0] == 0.0 and pos[f][0] == 2.0
     assert len(pos) == 4
     plt.close(fig)
+
+
+def test_optimisation_paths_evaluates_f_on_the_box():
+    from nnlib.plot import optimisation_paths
+    fig, ax = plt.subplots()
+    f = lambda w: w[..., 0] ** 2 + 3 * w[..., 1]  # noqa: E731
+    values = optimisation_paths(ax, f, [np.array([[1.0, 1.0], [0.5, 0.2], [0.0, 0.0]])],
+                                xlim=(-1, 1), ylim=(0, 2), resolution=3, labels=["gd"], minimum=(0, 0))
+    # grid rows follow y, columns follow x: corners (-1, 0) and (1, 2)
+    assert np.allclose(values, [[1, 0, 1], [4, 3, 4], [7, 6, 7]])
+    assert ax.get_xlim() == (-1.0, 1.0) and len(ax.get_legend().get_texts()) == 1
+    plt.close(fig)
