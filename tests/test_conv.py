@@ -118,6 +118,7 @@ def test_gradcheck(name):
     (3, 4, 2, 2, 1, True, (2, 3, 7, 6)),
     (2, 3, (3, 2), (1, 2), (2, 0), False, (3, 2, 5, 8)),
     (2, 2, 5, 3, 2, True, (1, 2, 9, 9)),
+    (3, 2, 2, 3, 0, True, (2, 3, 8, 7)),  # stride > kernel: some pixels are in no window
 ])
 def test_conv_forward_matches_loops(c_in, c_out, kernel, stride, padding, bias, shape):
     conv = Conv2d(c_in, c_out, kernel, stride, padding, bias, rng=rng())
@@ -130,6 +131,7 @@ def test_conv_forward_matches_loops(c_in, c_out, kernel, stride, padding, bias, 
 
 @pytest.mark.parametrize("kernel, stride, shape", [
     (2, None, (2, 3, 6, 6)), (3, 2, (2, 2, 7, 8)), ((2, 3), (1, 2), (1, 2, 5, 7)), (3, 1, (1, 1, 3, 4)),
+    (2, 3, (2, 2, 8, 7)),
 ])
 def test_pools_match_loops(kernel, stride, shape):
     x = rng().standard_normal(shape)
