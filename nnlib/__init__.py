@@ -1,7 +1,7 @@
 """nnlib: a small numpy neural-network library with PyTorch's names, shapes and semantics,
 written to be read alongside the chapters of the book in ``chapters/``."""
-from . import (autograd, cascade, conv, core, data, energy, functional, gradcheck, init, layers, losses, models, optim,
-               pinn, plot, progress, rnn, som, train)
+from . import (autograd, cascade, conv, core, data, energy, functional, gradcheck, init, layers, losses,
+               models, optim, pinn, plot, progress, rnn, som, train)
 from .autograd import Value
 from .conv import AvgPool2d, Conv2d, MaxPool2d, col2im, conv_output_size, im2col
 from .core import Module, Parameter, Sequential
@@ -9,8 +9,8 @@ from .gradcheck import check_module, numerical_gradient, relative_error
 from .layers import (GELU, BatchNorm1d, Dropout, Embedding, Flatten, LeakyReLU, Linear, PReLU, ReLU,
                      Sigmoid, Tanh)
 from .losses import max_margin_loss, mse_loss, softmax_cross_entropy
-from .rnn import GRU, LSTM, RNN, clip_grad_norm
 from .optim import SGD, Adadelta, Adagrad, Adam, NAdam, RMSprop
+from .rnn import GRU, LSTM, RNN, clip_grad_norm
 from .train import fit
 
 __version__ = "0.1.0"
