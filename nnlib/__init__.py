@@ -1,7 +1,7 @@
 """nnlib: a small numpy neural-network library with PyTorch's names, shapes and semantics,
 written to be read alongside the chapters of the book in ``chapters/``."""
 from . import (autograd, cascade, conv, core, data, energy, functional, gradcheck, init, layers, losses,
-               models, ner, optim, pinn, plot, progress, rnn, som, train)
+               models, optim, pinn, plot, progress, rnn, som, train)
 from .autograd import Value
 from .conv import AvgPool2d, Conv2d, MaxPool2d, col2im, conv_output_size, im2col
 from .core import Module, Parameter, Sequential

@@ -1,6 +1,6 @@
 """Recurrent layers RNN, LSTM and GRU (one layer, sequence first, as ``torch.nn``) with full
-backpropagation through time, and ``clip_grad_norm``.  Chapters: "Recurrent neural networks"
-(RNN, clipping), "Vanishing gradients, LSTM and GRU".
+backpropagation through time, and ``clip_grad_norm``.  Chapters: "Recurrent networks" (RNN,
+clipping), "LSTM and GRU".
 
 Shapes follow PyTorch with ``batch_first=False``: x (T, N, D), out (T, N, H); states are
 (N, H), without PyTorch's leading layer axis, since every layer here has one layer.  The
