@@ -1,5 +1,6 @@
 """nnlib: a small numpy neural-network library with PyTorch's names, shapes and semantics,
 written to be read alongside the chapters of the book in ``chapters/``."""
+# nnlib.ner is a command-line program (python -m nnlib.ner): import it explicitly.
 from . import (autograd, cascade, conv, core, data, energy, functional, gradcheck, init, layers, losses,
                models, optim, pinn, plot, progress, rnn, som, train)
 from .autograd import Value
