@@ -21,6 +21,11 @@ class Optimizer:
         for p in self.params:
             p.grad[...] = 0.0
 
+    def _grad(self, p):
+        """p.grad plus the L2 term weight_decay·w (torch's coupled weight decay)."""
+        decay = getattr(self, "weight_decay", 0.0)
+        return p.grad + decay * p.data if decay else p.grad
+
     def step(self):
         raise NotImplementedError
 
@@ -42,7 +47,7 @@ class SGD(Optimizer):
 
     def step(self):
         for p, state in zip(self.params, self.state):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad.copy()
+            g = self._grad(p)
             if self.momentum:
                 buf = state.get("momentum_buffer")
                 if buf is None:
@@ -72,7 +77,7 @@ class Adagrad(Optimizer):
     def step(self):
         for p, state in zip(self.params, self.state):
             state["step"] += 1
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = self._grad(p)
             clr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
             state["sum"] += g * g
             p.data -= clr * g / (np.sqrt(state["sum"]) + self.eps)
@@ -92,7 +97,7 @@ class Adadelta(Optimizer):
 
     def step(self):
         for p, state in zip(self.params, self.state):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = self._grad(p)
             v = state.setdefault("square_avg", np.zeros_like(p.data))
             u = state.setdefault("acc_delta", np.zeros_like(p.data))
             v *= self.rho
@@ -119,7 +124,7 @@ class RMSprop(Optimizer):
 
     def step(self):
         for p, state in zip(self.params, self.state):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = self._grad(p)
             v = state.setdefault("square_avg", np.zeros_like(p.data))
             v *= self.alpha
             v += (1 - self.alpha) * g * g
@@ -136,6 +141,16 @@ class RMSprop(Optimizer):
                 p.data -= self.lr * buf
             else:
                 p.data -= self.lr * g / avg
+
+
+def _update_moments(state, g, beta1, beta2):
+    """Adam's running moments, in place: m = β1 m + (1 − β1) g (written as torch's lerp)
+    and v = β2 v + (1 − β2) g²."""
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    return m, v
 
 
 class Adam(Optimizer):
@@ -157,11 +172,8 @@ class Adam(Optimizer):
         for p, state in zip(self.params, self.state):
             state["step"] += 1
             t = state["step"]
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)  # = β1 m + (1 − β1) g, written as torch's lerp
-            v *= beta2
-            v += (1 - beta2) * g * g
+            g = self._grad(p)
+            m, v = _update_moments(state, g, beta1, beta2)
             step_size = self.lr / (1 - beta1 ** t)
             denom = np.sqrt(v) / (1 - beta2 ** t) ** 0.5 + self.eps
             p.data -= step_size * m / denom
@@ -190,14 +202,11 @@ class NAdam(Optimizer):
         for p, state in zip(self.params, self.state):
             state["step"] += 1
             t = state["step"]
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = self._grad(p)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
             state["mu_product"] *= mu
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)
-            v *= beta2
-            v += (1 - beta2) * g * g
+            m, v = _update_moments(state, g, beta1, beta2)
             denom = np.sqrt(v / (1 - beta2 ** t)) + self.eps
             p.data -= self.lr * (1.0 - mu) / (1.0 - state["mu_product"]) * g / denom
             p.data -= self.lr * mu_next / (1.0 - state["mu_product"] * mu_next) * m / denom
