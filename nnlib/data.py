@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 _TAG = re.compile(r"^(O|[BI]-[^\s-][^\s]*)$")
 
 
@@ -48,18 +50,33 @@ def _parse(lines, name):
 class Vocab:
     """Token ↔ index map: specials first, then tokens seen at least ``min_freq`` times,
     most frequent first (ties alphabetical, so the order is reproducible).
-    ``index`` maps unknown tokens to ``<unk>``."""
+    ``index``/``encode`` map unknown tokens to ``<unk>`` if it is one of the specials, and
+    raise a KeyError otherwise.  ``Vocab.fixed(alphabet)`` keeps a given order instead (a
+    character set that must not change when the text does).  A string passed as tokens
+    counts as its characters.  Chapters: "NER and window classification", "Language models
+    and embeddings".
+    """
 
     def __init__(self, tokens=(), min_freq=1, specials=("<pad>", "<unk>")):
-        counts = Counter(tokens)
-        kept = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials),
-                      key=lambda t: (-counts[t], t))
+        self.counts = Counter(tokens)
+        kept = sorted((t for t, c in self.counts.items() if c >= min_freq and t not in specials),
+                      key=lambda t: (-self.counts[t], t))
         self._init(list(specials) + kept, specials)
+
+    @classmethod
+    def fixed(cls, alphabet):
+        """A vocabulary whose indices are the positions in ``alphabet`` (a string or list)."""
+        if len(set(alphabet)) != len(alphabet):
+            raise ValueError("Vocab.fixed: the alphabet has repeated tokens")
+        vocab = cls.__new__(cls)
+        vocab.counts = Counter()
+        vocab._init(list(alphabet), ())
+        return vocab
 
     def _init(self, tokens, specials):
         self.tokens, self.specials = list(tokens), tuple(specials)
         self.stoi = {t: i for i, t in enumerate(self.tokens)}
-        self.unk = self.stoi.get("<unk>")
+        self.unk = self.stoi.get("<unk>") if "<unk>" in self.specials else None
 
     def __len__(self):
         return len(self.tokens)
@@ -78,6 +95,14 @@ class Vocab:
         """A list of indices, one per token."""
         return [self.index(t) for t in tokens]
 
+    def encode(self, tokens):
+        """The indices of ``tokens`` as an int64 array (L,)."""
+        return np.array(self.indices(tokens), dtype=np.int64)
+
+    def decode(self, ids, sep=""):
+        """Indices (any shape) → their tokens joined by ``sep`` ("" for characters)."""
+        return sep.join(self.tokens[int(i)] for i in np.asarray(ids).ravel())
+
     def save(self, path):
         Path(path).write_text(json.dumps({"specials": self.specials, "tokens": self.tokens},
                                          ensure_ascii=False, indent=0), encoding="utf-8")
@@ -86,6 +111,7 @@ class Vocab:
     def load(cls, path):
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
         vocab = cls.__new__(cls)
+        vocab.counts = Counter()
         vocab._init(saved["tokens"], saved["specials"])
         return vocab
 
