@@ -11,14 +11,23 @@ output position first, batch index fastest.  Then
     forward   Y = W_mat @ cols                                     (F, OH·OW·N)
     backward  dW = dY @ colsᵀ,   dcols = W_matᵀ @ dY,   dx = col2im(dcols)
 are three matrix products over the whole batch, one BLAS call each, and col2im, the
-adjoint of im2col, adds every column back onto the pixels it was copied from.
+adjoint of im2col, adds every column back onto the pixels it was copied from.  Conv2d
+also appends a row of ones to cols (the "bias trick"), so that b is one more column of
+W_mat: the forward product adds the bias and the dW product yields db, with no extra pass.
 
 Why the batch index fastest: the image is first copied to (C, H, W, N), batch last; then
 for a kernel offset (i, j) the (i, j) pixels of all windows form a slice whose contiguous
 runs are OW·N numbers long (for stride 1), not OW as in NCHW.  The im2col copy and
-col2im's kh·kw slice-adds move whole runs, and on the LeNet layers col2im ran 2-4× faster
-than with the batch index first.  The price is that the output and dx come out batch last
-and must be copied back to NCHW (``_batch_first``).
+col2im's kh·kw slice-adds move whole runs, and on the LeNet layers they ran 1.3-4× faster
+than with the batch index first.
+
+Memory layout of the results: Y comes out of the product as (F, OH, OW, N), batch last.
+Conv2d returns it as the transposed *view* Y.transpose(3, 0, 1, 2): an array of shape
+(N, F, OH, OW) that indexes, broadcasts and computes exactly like any other, but is stored
+batch last (PyTorch calls such an array non-contiguous; its ``channels_last`` format is the
+same idea).  Copying it to NCHW order would cost as much as the matrix product itself on the
+LeNet layers.  col2im returns dx the same way.  The next Conv2d reads a batch-last input
+with no transposing copy; anything that needs C order (``reshape`` in Flatten) copies.
 """
 import math
 
@@ -57,18 +66,6 @@ def _check_window(who, H, W, kh, kw, ph=0, pw=0):
                          f"{H + 2 * ph}×{W + 2 * pw}{padding}")
 
 
-def _batch_first(a):
-    """(C, H, W, N) → a new (N, C, H, W) array, copied one channel at a time.
-
-    One channel's (H, W, N) block stays in the L2 cache while it is transposed; one copy
-    of the whole array walks it with a stride of N numbers and fetches every cache line
-    again and again from further away: 1.2-4× slower (4× for the 64 → 64 layer)."""
-    out = np.empty((a.shape[3],) + a.shape[:3])
-    for c in range(a.shape[0]):
-        out[:, c] = a[c].transpose(2, 0, 1)
-    return out
-
-
 def im2col(x, kh, kw, stride=1, pad=0, out=None):
     """Copy every kh×kw receptive field of ``x`` into one column of a matrix.
 
@@ -87,9 +84,13 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
     N, C, H, W = x.shape
     _check_window("im2col", H, W, kh, kw, ph, pw)
     OH, OW = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    # the zero-padded image with the batch index last, (C, H + 2p_h, W + 2p_w, N): a copy of x
-    xp = np.zeros((C, H + 2 * ph, W + 2 * pw, N)) if ph or pw else np.empty((C, H, W, N))
-    xp[:, ph:ph + H, pw:pw + W] = x.transpose(1, 2, 3, 0)
+    # the zero-padded image with the batch index last, (C, H + 2p_h, W + 2p_w, N); no copy
+    # when there is no padding and x already is batch last in memory (a Conv2d output)
+    if ph or pw:
+        xp = np.zeros((C, H + 2 * ph, W + 2 * pw, N))
+        xp[:, ph:ph + H, pw:pw + W] = x.transpose(1, 2, 3, 0)
+    else:
+        xp = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
     # a view (C, H', W', N, kh, kw) of every window, no copy; the stride keeps every s-th one
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
     if out is None:
@@ -107,7 +108,8 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
 def col2im(cols, x_shape, kh, kw, stride=1, pad=0):
     """The adjoint of im2col: add every column back onto the pixels it was copied from.
 
-    cols (C·kh·kw, OH·OW·N), laid out as im2col's → array of shape x_shape = (N, C, H, W).
+    cols (C·kh·kw, OH·OW·N), laid out as im2col's → array of shape x_shape = (N, C, H, W),
+    returned as a batch-last view (see the module docstring).
     A pixel in several windows receives the sum of its entries, so for any x and Y,
     ⟨im2col(x), Y⟩ = ⟨x, col2im(Y)⟩; this is how the gradient flows back from the columns
     to the input.  Padding entries are added to the zero border and then dropped.
@@ -137,7 +139,7 @@ def col2im(cols, x_shape, kh, kw, stride=1, pad=0):
         for i in range(kh):
             for j in range(kw):
                 xp[:, i:i + sh * (OH - 1) + 1:sh, j:j + sw * (OW - 1) + 1:sw] += blocks[:, i, j]
-    return _batch_first(xp[:, ph:ph + H, pw:pw + W])
+    return xp[:, ph:ph + H, pw:pw + W].transpose(3, 0, 1, 2)
 
 
 class Conv2d(Module):
@@ -146,7 +148,8 @@ class Conv2d(Module):
     Shapes: x (N, C, H, W) → y (N, F, OH, OW) with OH = ⌊(H + 2p_h − kh)/s_h⌋ + 1 and OW
     likewise; W (F, C, kh, kw); b (F,).  kernel_size, stride and padding: int or (h, w);
     padding adds zeros on every side.  Initialised as PyTorch: W and b uniform in
-    ±1/sqrt(C·kh·kw).  Forward keeps the im2col matrix for the weight gradient.
+    ±1/sqrt(C·kh·kw).  Forward keeps the im2col matrix for the weight gradient and returns
+    y as a batch-last view; backward returns dx the same way (see the module docstring).
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, rng=None):
@@ -179,33 +182,39 @@ class Conv2d(Module):
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
         _check_window(self._name(), H, W, kh, kw, ph, pw)
         OH, OW = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-        F = self.out_channels
-        # refill the previous call's matrix if it has the right shape: a fresh array of
-        # 150 MB (the 64 → 64 layer on 32×32 images) costs ~12 ms of page faults per call
-        old = self.cache[0] if self.cache is not None else None
-        reuse = old is not None and old.shape == (self.in_channels * kh * kw, OH * OW * N)
-        cols = im2col(x, kh, kw, self.stride, self.padding, out=old if reuse else None)
-        y = self.W.data.reshape(F, -1) @ cols                   # (F, OH·OW·N)
-        if self.b is not None:
-            y += self.b.data[:, None]
-        out = _batch_first(y.reshape(F, OH, OW, N))
-        self.cache = (cols, x.shape, out.shape)
+        F, K = self.out_channels, self.in_channels * kh * kw
+        # cols with a last row of ones, refilled if the previous call's has the right shape:
+        # a fresh array of 150 MB (the 64 → 64 layer on 32×32 images) costs ~12 ms of page
+        # faults per call, and the row of ones is written only once
+        ones_below = self.cache[3] if self.cache is not None else None
+        if ones_below is None or ones_below.shape != (K + 1, OH * OW * N):
+            ones_below = np.empty((K + 1, OH * OW * N))
+            ones_below[K] = 1.0
+        cols = im2col(x, kh, kw, self.stride, self.padding, out=ones_below[:K])
+        W_b = np.empty((F, K + 1))  # [W_mat | b]: the bias trick
+        W_b[:, :K] = self.W.data.reshape(F, K)
+        W_b[:, K] = 0.0 if self.b is None else self.b.data
+        y = W_b @ ones_below                                    # (F, OH·OW·N) = W_mat cols + b
+        out = y.reshape(F, OH, OW, N).transpose(3, 0, 1, 2)    # (N, F, OH, OW), a batch-last view
+        self.cache = (cols, x.shape, out.shape, ones_below)
         return out
 
     def backward(self, dout):
-        """dout (N, F, OH, OW) → dx (N, C, H, W); adds dW = dY colsᵀ and db = Σ dout."""
-        cols, x_shape, y_shape = cached(self, "cache")
+        """dout (N, F, OH, OW) → dx (N, C, H, W), a batch-last view; adds dW = dY colsᵀ and db = Σ dout."""
+        cols, x_shape, y_shape, ones_below = cached(self, "cache")
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, y_shape, self._name())
         N, F, OH, OW = y_shape
-        dy = np.empty((F, OH, OW, N))  # dout laid out as the columns of cols: (F, OH·OW·N)
-        dy[...] = dout.transpose(1, 2, 3, 0)
-        dy = dy.reshape(F, OH * OW * N)
-        # dWᵀ = cols dyᵀ: the same product as dy colsᵀ, but OpenBLAS splits this orientation
-        # well over its two threads; the other ran 3-10× slower on the 64 → 64 layer
-        self.W.grad += (cols @ dy.T).T.reshape(self.W.shape)
+        # dout laid out as the columns of cols, (F, OH·OW·N); no copy if it already is (a
+        # gradient computed elementwise from this layer's output keeps its batch-last layout)
+        dy = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(F, OH * OW * N)
+        # [dW_mat | db]ᵀ = [cols; 1] dyᵀ, one product; dy [cols; 1]ᵀ is the same product, but
+        # OpenBLAS splits this orientation well over its two threads and the other ran 3-10×
+        # slower on the 64 → 64 layer
+        grads = ones_below @ dy.T                               # (C·kh·kw + 1, F)
+        self.W.grad += grads[:-1].T.reshape(self.W.shape)
         if self.b is not None:
-            self.b.grad += dy.sum(axis=1)
+            self.b.grad += grads[-1]
         return col2im(self.W.data.reshape(F, -1).T @ dy, x_shape, *self.kernel_size, self.stride, self.padding)
 
 
@@ -221,7 +230,7 @@ class _Pool2d(Module):
         who = type(self).__name__
         self.kernel_size = _pair(kernel_size, f"{who}: kernel_size", 1)
         self.stride = self.kernel_size if stride is None else _pair(stride, f"{who}: stride", 1)
-        self.x_shape = None
+        self.x = None  # the last input: backward needs its shape and gives dx its memory layout
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -253,13 +262,19 @@ class _Pool2d(Module):
         return self.stride[0] < self.kernel_size[0] or self.stride[1] < self.kernel_size[1]
 
     def _dout(self, dout):
-        """dout as float64, checked against the output shape of the last forward."""
-        x_shape = cached(self, "x_shape")
+        """dout as float64, checked against the output shape of the last forward and copied
+        into the memory layout of its input x: numpy's loops over operands stored in
+        different orders (a batch-last x, a C-order dout from Flatten) ran 3× slower."""
+        x_shape = cached(self, "x").shape
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         y_shape = x_shape[:2] + (conv_output_size(x_shape[2], kh, sh), conv_output_size(x_shape[3], kw, sw))
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, y_shape, self._name())
-        return dout
+        laid_out = np.empty_like(self.x, shape=y_shape)  # order "K" keeps x's layout
+        if dout.strides == laid_out.strides:
+            return dout
+        laid_out[...] = dout
+        return laid_out
 
 
 class MaxPool2d(_Pool2d):
@@ -278,17 +293,17 @@ class MaxPool2d(_Pool2d):
         y, arg = self._max_and_index(x, nan_wins=False)
         if np.isnan(y).any():  # redo with the extra NaN test only when there is a NaN
             y, arg = self._max_and_index(x, nan_wins=True)
-        self.x_shape, self.arg = x.shape, arg
+        self.x, self.arg = x, arg
         return y
 
     def _max_and_index(self, x, nan_wins):
         """The window maxima y (N, C, OH, OW) and arg, the offset index i·kw + j of each."""
         offsets = self._offsets(x.shape)
-        y = x[next(offsets)].copy()
+        y = x[next(offsets)].copy(order="K")  # "K": keep x's memory layout (a Conv2d's is batch last)
         # a small integer type, since every step reads and writes arg (kh·kw ≤ 256 for any
         # sensible kernel)
         kh, kw = self.kernel_size
-        arg = np.zeros(y.shape, dtype=np.uint8 if kh * kw <= 256 else np.intp)
+        arg = np.zeros_like(y, dtype=np.uint8 if kh * kw <= 256 else np.intp)
         for k, window_pixel in enumerate(offsets, start=1):
             v = x[window_pixel]
             better = v > y  # strictly: an equal value later in the window does not take over
@@ -303,9 +318,9 @@ class MaxPool2d(_Pool2d):
     def backward(self, dout):
         """dout (N, C, OH, OW) → dx (N, C, H, W): dout at each window's argmax, 0 elsewhere."""
         dout = self._dout(dout)
-        dx = np.zeros(self.x_shape)
+        dx = np.zeros_like(self.x)  # laid out as x, so that the layer below sees one layout
         overlapping = self._overlapping()
-        for k, window_pixel in enumerate(self._offsets(self.x_shape)):
+        for k, window_pixel in enumerate(self._offsets(dx.shape)):
             if overlapping:
                 dx[window_pixel] += dout * (self.arg == k)
             else:  # disjoint windows: each pixel is written once, straight into dx
@@ -324,20 +339,20 @@ class AvgPool2d(_Pool2d):
     def forward(self, x):
         x = self._check(x)
         offsets = self._offsets(x.shape)
-        y = x[next(offsets)].copy()
+        y = x[next(offsets)].copy(order="K")  # "K": keep x's memory layout (a Conv2d's is batch last)
         for window_pixel in offsets:
             y += x[window_pixel]
         y *= 1.0 / (self.kernel_size[0] * self.kernel_size[1])
-        self.x_shape = x.shape
+        self.x = x
         return y
 
     def backward(self, dout):
         """dout (N, C, OH, OW) → dx (N, C, H, W), each window's pixels getting dout/(kh·kw)."""
         dout = self._dout(dout)
         share = dout * (1.0 / (self.kernel_size[0] * self.kernel_size[1]))
-        dx = np.zeros(self.x_shape)
+        dx = np.zeros_like(self.x)  # laid out as x, so that the layer below sees one layout
         overlapping = self._overlapping()
-        for window_pixel in self._offsets(self.x_shape):
+        for window_pixel in self._offsets(dx.shape):
             if overlapping:
                 dx[window_pixel] += share
             else:  # disjoint windows: each pixel is written once

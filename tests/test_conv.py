@@ -182,7 +182,7 @@ def test_conv_refills_its_im2col_buffer_correctly():
     r = rng()
     x1, x2, x3 = r.standard_normal((2, 2, 5, 5)), r.standard_normal((2, 2, 5, 5)), r.standard_normal((3, 2, 5, 5))
     conv(x1)
-    buffer = conv.cache[0]
+    buffer = conv.cache[3]  # the im2col matrix with its row of ones, cache[0] a view of its top
     for x in (x2, x3):  # same shape: the buffer is refilled; new batch size: a new one
         y = conv(x)
         dout = r.standard_normal(y.shape)
@@ -191,9 +191,40 @@ def test_conv_refills_its_im2col_buffer_correctly():
         assert np.array_equal(y, fresh(x))
         assert np.array_equal(conv.backward(dout), fresh.backward(dout))
         assert np.array_equal(conv.W.grad, fresh.W.grad)
-        assert (conv.cache[0] is buffer) == (x is x2)
+        assert (conv.cache[3] is buffer) == (x is x2)
+        assert np.array_equal(conv.cache[0], im2col(x, 3, 3, 1, 1)) and np.all(conv.cache[3][-1] == 1)
     cols = np.empty((2 * 9, 5 * 5 * 3))
     assert im2col(x3, 3, 3, 1, 1, out=cols) is cols and np.array_equal(cols, im2col(x3, 3, 3, 1, 1))
+
+
+def test_memory_layouts_do_not_change_the_numbers():
+    """Conv2d returns batch-last views and the pools keep their input's layout, so a network
+    passes batch-last arrays along; the same layers fed C-order copies must give the same numbers."""
+    r = rng()
+    chain = [Conv2d(2, 3, 3, padding=1, rng=r), layers.ReLU(), MaxPool2d(2), Conv2d(3, 4, 2, rng=r),
+             AvgPool2d(2), layers.Flatten(), layers.Linear(4, 2, rng=r)]
+    x = r.standard_normal((5, 2, 6, 6))
+    acts = [x]
+    for layer in chain:
+        acts.append(layer(acts[-1]))
+    for a in (acts[1], acts[4]):  # the two Conv2d outputs: (N, F, OH, OW) stored as (F, OH, OW, N)
+        assert not a.flags.c_contiguous and a.transpose(1, 2, 3, 0).flags.c_contiguous
+    assert acts[3].transpose(1, 2, 3, 0).flags.c_contiguous  # the max pool kept the layout
+    grads = [r.standard_normal(acts[-1].shape)]
+    for layer in reversed(chain):
+        grads.append(layer.backward(grads[-1]))
+    grads = grads[::-1]  # grads[i]: the gradient with respect to acts[i]
+    assert grads[0].strides[0] == 8  # dx of Conv2d: batch last as well (a view into the padded image)
+    param_grads = [p.grad.copy() for layer in chain for p in layer.parameters()]
+    # each layer again, on its own, with C-order input and upstream gradient
+    for i, layer in enumerate(chain):
+        layer.zero_grad()
+        assert np.array_equal(layer(np.ascontiguousarray(acts[i])), acts[i + 1])
+        assert np.array_equal(layer.backward(np.ascontiguousarray(grads[i + 1])), grads[i])
+    assert all(np.array_equal(g, p.grad) for g, p in zip(param_grads, [p for layer in chain for p in layer.parameters()]))
+    x_c = np.ascontiguousarray(x)
+    assert np.array_equal(im2col(acts[1], 2, 2), im2col(np.ascontiguousarray(acts[1]), 2, 2))
+    assert np.array_equal(im2col(x_c, 3, 3, 1, 1), im2col(x_c.transpose(3, 2, 1, 0).copy().transpose(3, 2, 1, 0), 3, 3, 1, 1))
 
 
 # ------------------------------------------------------------------ output size
