@@ -215,13 +215,14 @@ def test_memory_layouts_do_not_change_the_numbers():
         grads.append(layer.backward(grads[-1]))
     grads = grads[::-1]  # grads[i]: the gradient with respect to acts[i]
     assert grads[0].strides[0] == 8  # dx of Conv2d: batch last as well (a view into the padded image)
-    param_grads = [p.grad.copy() for layer in chain for p in layer.parameters()]
+    params = [p for layer in chain for p in layer.parameters()]
+    param_grads = [p.grad.copy() for p in params]
     # each layer again, on its own, with C-order input and upstream gradient
     for i, layer in enumerate(chain):
         layer.zero_grad()
         assert np.array_equal(layer(np.ascontiguousarray(acts[i])), acts[i + 1])
         assert np.array_equal(layer.backward(np.ascontiguousarray(grads[i + 1])), grads[i])
-    assert all(np.array_equal(g, p.grad) for g, p in zip(param_grads, [p for layer in chain for p in layer.parameters()]))
+    assert all(np.array_equal(g, p.grad) for g, p in zip(param_grads, params))
     x_c = np.ascontiguousarray(x)
     assert np.array_equal(im2col(acts[1], 2, 2), im2col(np.ascontiguousarray(acts[1]), 2, 2))
     assert np.array_equal(im2col(x_c, 3, 3, 1, 1), im2col(x_c.transpose(3, 2, 1, 0).copy().transpose(3, 2, 1, 0), 3, 3, 1, 1))
