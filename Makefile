@@ -2,6 +2,7 @@
 #
 #   make book      HTML into _build/html (no execution: the stored outputs, as verified by make test)
 #   make test      nnlib unit tests + nbval over every chapter + the -W book build, in one pytest call
+#   make test-perturbed  nbval under other BLAS/SIMD kernels: lists cells whose printouts depend on round-off
 #   make execute   re-run the notebooks and store their outputs (NB=chapters/x.ipynb for one)
 #   make lab       open the chapters in JupyterLab (widgets live)
 #   make bench     nnlib vs PyTorch 2.13.0 CPU timings
@@ -20,17 +21,18 @@ NB     ?=
 JOBS   ?= 2
 PORT   ?= 8888
 
-# Deterministic outputs (PYTHONHASHSEED=0, NNLIB_PROGRESS=plain, one BLAS thread) are set by
-# conftest.py for `make test` and by .ci/execute.py for `make execute`, not here: `make lab` must give
-# readers live progress bars.
+# The numeric environment of `make test` and `make execute` (OpenBLAS Haswell kernels, numpy dispatch
+# capped at X86_V3, one BLAS thread, PYTHONHASHSEED=0, plain progress) is defined once, in
+# .ci/numeric_env.py, and applied by conftest.py and .ci/execute.py, not here: `make lab` readers get
+# their machine's fastest kernels and live progress bars.
 
 PY_STAMP := $(VENV)/.setup-stamp
 JS_STAMP := _vendor/.setup-stamp
 
-.PHONY: setup book test execute bench lab serve clean distclean help
+.PHONY: setup book test test-perturbed execute bench lab serve clean distclean help
 
 help:
-	@sed -n '3,8p' Makefile
+	@sed -n '3,9p' Makefile
 
 setup: $(PY_STAMP) $(JS_STAMP)
 
@@ -66,6 +68,10 @@ test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	  tests chapters
+
+# Not part of `make test`: prints only cells that differ and are not listed in tests/perturbed_cells.txt.
+test-perturbed: setup
+	$(BIN)/python .ci/perturbed.py
 
 execute: setup
 	$(BIN)/python .ci/execute.py --jobs $(JOBS) $(NB)

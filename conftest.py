@@ -1,15 +1,20 @@
 """Test-session environment, shared by the nnlib tests and by nbval's notebook kernels.
 
-nbval starts each kernel as a child of this pytest process, so the kernels inherit what is set here.
-`setdefault` lets a developer override any value from the shell.
+nbval starts each kernel as a child of this pytest process, so the kernels inherit the numeric
+environment set here, before anything imports numpy. It is defined in one place, .ci/numeric_env.py
+(also used by `make execute`). NUMERIC_ENV=perturbed selects the deliberately different environment of
+`make test-perturbed`.
 """
 import os
+import sys
+from pathlib import Path
 
-# nnlib.progress prints one deterministic line instead of a live bar (stored outputs must match).
-os.environ.setdefault("NNLIB_PROGRESS", "plain")
-# Deterministic str hashing in the kernels (set iteration order, e.g. of a vocabulary).
-os.environ.setdefault("PYTHONHASHSEED", "0")
-# One BLAS thread per process: `pytest -n 2` runs two kernels on two cores; unpinned OpenBLAS starts a
-# thread per core in each and ran ~20x slower. Single-threaded BLAS also gives reproducible float sums.
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(var, "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent / ".ci"))
+import numeric_env  # noqa: E402  (standard library only; must run before numpy is imported)
+
+NOTICE = numeric_env.apply(perturbed=os.environ.get("NUMERIC_ENV") == "perturbed")
+
+
+def pytest_report_header(config):
+    # one clear line before the run when outputs may not reproduce here
+    return NOTICE

@@ -4,14 +4,17 @@
     python .ci/execute.py                      # every chapters/*.ipynb
     python .ci/execute.py chapters/x.ipynb ... # only these
 
-Unlike `jupyter execute --inplace`, a re-run leaves a notebook byte-identical:
-no execution timestamps (record_timing=False), a fixed kernelspec, stable cell ids, and the same
-environment as the test suite (conftest.py): PYTHONHASHSEED=0, NNLIB_PROGRESS=plain and one BLAS
-thread. Widget state is stored so the book renders widgets offline; the kernel gives widget models
-random ids, which are renamed here in a canonical order so that widgets do not churn either. The kernel runs in the notebook's folder (chapters/),
-where chapters/matplotlibrc fixes figure size, dpi and background.
+Unlike `jupyter execute --inplace`, a re-run leaves a notebook byte-identical: no execution
+timestamps (record_timing=False), a fixed kernelspec, stable cell ids, and the pinned numeric
+environment of the test suite (.ci/numeric_env.py: OpenBLAS Haswell kernels, numpy dispatch capped at
+X86_V3, one BLAS thread, PYTHONHASHSEED=0, NNLIB_PROGRESS=plain). Where the pin cannot apply it refuses
+to store outputs (--unpinned overrides, for a local experiment only). Widget state is stored so the
+book renders widgets offline; the kernel gives widget models random ids, which are renamed here in a
+canonical order so that widgets do not churn either. The kernel runs in the notebook's folder
+(chapters/), where chapters/matplotlibrc fixes figure size, dpi and background.
 """
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -21,16 +24,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numeric_env  # .ci/numeric_env.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# Must be set before any kernel starts: kernels inherit this process's environment.
-ENV = {
-    "PYTHONHASHSEED": "0",
-    "NNLIB_PROGRESS": "plain",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 # Per-cell metadata that only records how/when a cell last ran.
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "papermill")
@@ -93,6 +90,33 @@ def canonical_widget_ids(nb):
     return nbformat.reads(text, as_version=4)
 
 
+def sanitizers():
+    """The (regex, replacement) pairs of tests/sanitize.cfg, the one list of volatile output text."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "tests" / "sanitize.cfg", encoding="utf-8")
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+def keep_equivalent_outputs(nb, before, rules):
+    """Where a cell's new outputs equal its stored ones up to volatile text (a timing, an address),
+    keep the stored ones: re-running an unchanged notebook then leaves no diff, and nbval, which
+    applies the same rules, accepts both."""
+
+    def sanitized(outputs):
+        text = json.dumps(outputs, sort_keys=True)
+        for regex, replace in rules:
+            text = regex.sub(replace, text)
+        return text
+
+    for cell in nb.cells:
+        old = before.get(cell.get("id"))
+        if cell.cell_type == "code" and old and old[0] == cell.source and old[1] != cell.outputs:
+            if sanitized(old[1]) == sanitized(cell.outputs):
+                cell.outputs = old[1]
+
+
 def execute(path, timeout):
     import nbformat
     from nbclient import NotebookClient
@@ -101,6 +125,7 @@ def execute(path, timeout):
     nb = nbformat.read(path, as_version=4)
     nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
     stable_ids(nb)
+    before = {c.id: (c.source, copy.deepcopy(c.outputs)) for c in nb.cells if c.cell_type == "code"}
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata.pop("widgets", None)  # stale state from a previous run or from JupyterLab
     start = time.perf_counter()
@@ -118,6 +143,7 @@ def execute(path, timeout):
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+    keep_equivalent_outputs(nb, before, sanitizers())
     nb = canonical_widget_ids(nb)
     nbformat.validate(nb)
     text = nbformat.writes(nb)
@@ -135,8 +161,16 @@ def main():
     parser.add_argument("notebooks", nargs="*", help="default: every chapters/*.ipynb")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="notebooks executed at once")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--unpinned", action="store_true",
+                        help="execute even where the numeric pin cannot apply (do not commit the result)")
     args = parser.parse_args()
-    os.environ.update(ENV)
+    reason = numeric_env.why_unpinned()
+    if reason and not args.unpinned:
+        sys.exit(f"not executing: {reason}, so the numeric environment cannot be pinned and the stored "
+                 f"outputs would not reproduce elsewhere (they are recorded under {numeric_env.RECORDED_IN}).")
+    # Forced, not defaulted: stored outputs must not depend on the shell they were made in.
+    # Kernels inherit this process's environment, so it is set before any of them starts.
+    os.environ.update(numeric_env.environment())
     notebooks = args.notebooks or sorted(str(p) for p in (ROOT / "chapters").glob("*.ipynb"))
     if not notebooks:
         sys.exit("no notebooks to execute")

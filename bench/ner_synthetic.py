@@ -19,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / ".ci"))
+from numeric_env import BLAS_THREADS  # noqa: E402  (threads only: a benchmark keeps the machine's fastest kernels)
+
 SYLLABLES = ("ka ren ber lin mo ta vi son ri go da mel ar to ni ve sa lo hu fen dor quin ba "
              "zel ma tri ko pe ran us el hal wick ston ford ley ham ton ger ov ski ez").split()
 FIRST = ("John Mary Peter Anna David Maria Michael Laura James Elena Thomas Sofia Robert Ingrid "
@@ -161,7 +164,7 @@ def main(argv=None):
         start = time.perf_counter()
         # one BLAS thread unless the caller says otherwise: the matrices are small (64 × 400), so a
         # second thread gains little, and on a shared machine its spinning makes everything slower
-        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **os.environ}
+        env = {**BLAS_THREADS, **os.environ}
         result = subprocess.run(cmd, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - start
         print(result.stdout)

@@ -39,6 +39,23 @@ def relative_error(a, b):
     return float(np.max(np.abs(a - b), initial=0.0)) / scale
 
 
+def below(err, threshold):
+    """Print a round-off-sized error so that the printout is the same on every machine.
+
+    Round-off differs in its last bits between CPUs and BLAS kernels, so an error's digits (and even
+    its power of ten) change from one machine to another. Compared against a fixed threshold, it
+    prints "below 1e-12" everywhere. An error at or above the threshold is printed in full, so a real
+    failure shows on the page (and fails the notebook's test).
+
+    >>> below(3e-15, 1e-12), below(2e-9, 1e-12)
+    ('below 1e-12', '2.0e-09 (not below 1e-12)')
+    """
+    err = float(err)
+    if err < threshold:
+        return f"below {threshold:.0e}"
+    return f"{err:.1e} (not below {threshold:.0e})"
+
+
 def check_module(module, x, seed=0, h=1e-5):
     """Compare a module's backward with finite differences.
 

@@ -37,3 +37,13 @@ def test_relative_error():
 def test_rejects_non_float_arrays():
     with pytest.raises(TypeError, match="float64"):
         numerical_gradient(lambda v: v.sum(), np.array([1, 2]))
+
+
+def test_below_prints_the_threshold_not_the_round_off():
+    from nnlib.gradcheck import below
+
+    # two machines' round-off for the same quantity print the same text ...
+    assert below(3.1e-15, 1e-12) == below(7.9e-14, 1e-12) == below(0.0, 1e-12) == "below 1e-12"
+    # ... while an error at or above the threshold is shown, so a real failure is visible
+    assert below(1e-12, 1e-12) == "1.0e-12 (not below 1e-12)"
+    assert below(np.float64(2.5e-6), 1e-8) == "2.5e-06 (not below 1e-08)"
