@@ -8,7 +8,7 @@ they keep the machine's own fastest kernels.
 Why a pin: OpenBLAS and numpy pick SIMD code paths for the CPU they run on, and different paths sum
 in different orders, so the last digits of a result (and a chaotic training run as a whole) depend on
 the CPU. Pinning the OpenBLAS kernel family and capping numpy's runtime dispatch at x86-64-v3 makes
-every x86-64 CPU with AVX2 and FMA (Intel since Haswell, AMD since Zen) take the same paths. Both must
+every x86-64 CPU with AVX2 and FMA (Intel since Haswell, AMD since Excavator) take the same paths. Both must
 be in the environment before numpy is imported, so they are set for the kernel processes, not inside
 a notebook.
 
