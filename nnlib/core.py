@@ -72,6 +72,10 @@ class Module:
         """All Parameters of this module and its sub-modules, in registration order."""
         return [p for _, p in self.named_parameters()]
 
+    def num_parameters(self):
+        """The total number of scalars in ``parameters()`` (each shared Parameter once)."""
+        return sum(p.data.size for p in self.parameters())
+
     def zero_grad(self):
         for p in self.parameters():
             p.grad[...] = 0.0

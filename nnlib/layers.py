@@ -1,4 +1,5 @@
-"""Layers as forward/backward pairs: Linear, the activations, Flatten.
+"""Layers as forward/backward pairs: Linear, the activations, Flatten, Embedding, Dropout,
+batch normalisation and the residual block.
 
 Shapes follow PyTorch: inputs are batch first, ``Linear.W`` is (out_features, in_features)
 and ``y = x @ W.T + b``.  Chapters: "Neurons and activations", "Matrix notation and why
@@ -9,7 +10,7 @@ import math
 import numpy as np
 
 from . import functional as F
-from .core import Module, Parameter, as_float_array, cached, check_last_dim, check_same_shape
+from .core import Module, Parameter, Sequential, as_float_array, cached, check_last_dim, check_same_shape
 
 
 class Linear(Module):
@@ -217,14 +218,16 @@ class Dropout(Module):
         return dout * mask
 
 
-class BatchNorm1d(Module):
-    """Normalise each feature over the batch, then scale and shift: y = γ x̂ + β.
+class _BatchNorm(Module):
+    """Batch normalisation over every axis but the channel axis 1: y = γ x̂ + β.
 
-    Shapes: x (N, C) → y (N, C); gamma, beta (C,).  In training x̂ uses the batch mean and
-    the biased batch variance, and the running statistics are updated with momentum, the
-    running variance from the *unbiased* batch variance (as ``torch.nn.BatchNorm1d``).
-    In eval mode the running statistics are used instead.  Chapter: "Normalisation".
+    In training x̂ uses the batch mean and the biased batch variance over those axes, and the
+    running statistics are updated with momentum, the running variance from the *unbiased*
+    variance (as torch).  In eval mode the running statistics are used instead.
+    Subclasses set ``ndim``, the input's number of dimensions.
     """
+
+    ndim = shape_text = unit = None  # set by each subclass
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -237,36 +240,95 @@ class BatchNorm1d(Module):
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
+    def _name(self):
+        return f"{type(self).__name__}({self.num_features})"
+
+    def _axes_and_view(self):
+        """The axes statistics run over, and the shape that lines a (C,) vector up with axis 1."""
+        axes = (0,) + tuple(range(2, self.ndim))
+        return axes, (self.num_features,) + (1,) * (self.ndim - 2)
+
     def forward(self, x):
-        who = f"BatchNorm1d({self.num_features})"
-        x = as_float_array(x, who)
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"{who} expects input of shape (N, {self.num_features}), got shape {x.shape}")
+        x = as_float_array(x, self._name())
+        if x.ndim != self.ndim or x.shape[1] != self.num_features:
+            raise ValueError(f"{self._name()} expects input of shape {self.shape_text.format(C=self.num_features)}, "
+                             f"got shape {x.shape}")
+        axes, view = self._axes_and_view()
         if self.training:
-            n = x.shape[0]
+            n = x.size // self.num_features  # values per channel
             if n < 2:
-                raise ValueError(f"{who} needs more than 1 sample per feature in training mode, got shape {x.shape}")
-            mean, var = x.mean(axis=0), x.var(axis=0)
+                raise ValueError(f"{self._name()} needs more than 1 {self.unit} in training mode, got shape {x.shape}")
+            mean, var = x.mean(axis=axes), x.var(axis=axes)
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mean
             self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
         else:
             mean, var = self.running_mean, self.running_var
-        inv_std = 1.0 / np.sqrt(var + self.eps)
-        x_hat = (x - mean) * inv_std
+        inv_std = (1.0 / np.sqrt(var + self.eps)).reshape(view)
+        x_hat = (x - mean.reshape(view)) * inv_std
         self.cache = (x_hat, inv_std, self.training)
-        return self.gamma.data * x_hat + self.beta.data
+        return self.gamma.data.reshape(view) * x_hat + self.beta.data.reshape(view)
 
     def backward(self, dout):
-        """dout (N, C) → dx (N, C); adds dγ = Σ dout·x̂ and dβ = Σ dout."""
+        """dout shaped as x → dx; adds dγ = Σ dout·x̂ and dβ = Σ dout over all but the channel axis."""
         x_hat, inv_std, batch_stats = cached(self, "cache")
         dout = np.asarray(dout, dtype=np.float64)
-        check_same_shape(dout, x_hat.shape, f"BatchNorm1d({self.num_features})")
-        self.gamma.grad += np.sum(dout * x_hat, axis=0)
-        self.beta.grad += np.sum(dout, axis=0)
-        dx_hat = dout * self.gamma.data
-        if not batch_stats:  # running statistics are constants: a per-feature affine map
+        check_same_shape(dout, x_hat.shape, self._name())
+        axes, view = self._axes_and_view()
+        self.gamma.grad += np.sum(dout * x_hat, axis=axes)
+        self.beta.grad += np.sum(dout, axis=axes)
+        dx_hat = dout * self.gamma.data.reshape(view)
+        if not batch_stats:  # running statistics are constants: a per-channel affine map
             return dx_hat * inv_std
-        # mean and variance depend on every sample, which gives the two subtracted terms
-        n = dout.shape[0]
-        return inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))
+        # mean and variance depend on every value of the channel, which gives the two subtracted terms
+        n = dout.size // self.num_features
+        return inv_std / n * (n * dx_hat - dx_hat.sum(axis=axes, keepdims=True)
+                              - x_hat * np.sum(dx_hat * x_hat, axis=axes, keepdims=True))
+
+
+class BatchNorm1d(_BatchNorm):
+    """Normalise each feature over the batch, then scale and shift: y = γ x̂ + β.
+
+    Shapes: x (N, C) → y (N, C); gamma, beta, running_mean, running_var (C,).  Statistics over
+    the N samples, as ``torch.nn.BatchNorm1d`` (see _BatchNorm).  Chapter: "Normalisation".
+    """
+
+    ndim, shape_text, unit = 2, "(N, {C})", "sample per feature"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation for images: one mean and variance per channel over N·H·W values.
+
+    Shapes: x (N, C, H, W) → y (N, C, H, W); gamma, beta, running_mean, running_var (C,);
+    as ``torch.nn.BatchNorm2d`` (see _BatchNorm).  Chapter: "Architectures".
+    """
+
+    ndim, shape_text, unit = 4, "(N, {C}, H, W)", "value per channel"
+
+
+class Residual(Module):
+    """y = body(x) + shortcut(x): the layers in sequence, plus a skip connection.
+
+    ``shortcut`` is the identity when None, or a Module (a 1×1 Conv2d, say) that maps x to the
+    body's output shape.  Backward adds the two paths' input gradients.  parameters() lists the
+    body's, then the shortcut's.  Chapter: "Architectures".
+    """
+
+    def __init__(self, *layers, shortcut=None):
+        for m in layers + ((shortcut,) if shortcut is not None else ()):
+            if not isinstance(m, Module):
+                raise TypeError(f"Residual takes Modules, got {type(m).__name__}")
+        self.body = Sequential(*layers)
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        y = self.body(x)
+        skip = x if self.shortcut is None else self.shortcut(x)
+        if np.shape(skip) != np.shape(y):
+            raise ValueError(f"Residual: the body maps {np.shape(x)} to {np.shape(y)} but the shortcut gives "
+                             f"{np.shape(skip)}; give a shortcut that matches (e.g. a 1×1 Conv2d)")
+        return y + skip
+
+    def backward(self, dout):
+        dx = self.body.backward(dout)
+        return dx + (dout if self.shortcut is None else self.shortcut.backward(dout))

@@ -151,3 +151,57 @@ def test_embedding_errors():
         emb(np.array([0.5]))
     with pytest.raises(ValueError, match=r"\[0, 4\).*from 0 to 4"):
         emb(np.array([0, 4]))
+
+
+def test_num_parameters_counts_every_scalar_once():
+    shared = layers.Linear(4, 4, rng=rng())
+    net = nnlib.Sequential(layers.Linear(3, 4, rng=rng()), layers.ReLU(), shared, shared)
+    assert net.num_parameters() == (3 * 4 + 4) + (4 * 4 + 4)
+    assert layers.ReLU().num_parameters() == 0
+    assert nnlib.Conv2d(3, 8, 5).num_parameters() == 8 * 3 * 5 * 5 + 8
+
+
+def test_residual_adds_the_skip_path():
+    r = rng()
+    body = [layers.Linear(4, 4, rng=r), layers.Tanh(), layers.Linear(4, 4, rng=r)]
+    block = layers.Residual(*body)
+    x = r.standard_normal((5, 4))
+    assert np.allclose(block(x), nnlib.Sequential(*body)(x) + x)
+    assert block.parameters() == [p for m in body for p in m.parameters()]
+    projected = layers.Residual(layers.Linear(4, 6, rng=r), shortcut=layers.Linear(4, 6, bias=False, rng=r))
+    assert [n for n, _ in projected.named_parameters()] == ["body.0.W", "body.0.b", "shortcut.W"]
+    for module in (block, projected):
+        errors = check_module(module, x)
+        assert max(errors.values()) < TOL, errors
+
+
+def test_residual_conv_block_gradcheck_and_shape_error():
+    r = rng()
+    # no bias before batch norm: BN subtracts it again, so its gradient is exactly 0 (0/0 for the checker)
+    block = layers.Residual(nnlib.Conv2d(2, 2, 3, padding=1, bias=False, rng=r), layers.BatchNorm2d(2), layers.ReLU(),
+                            nnlib.Conv2d(2, 2, 3, padding=1, rng=r))
+    errors = check_module(block, r.standard_normal((2, 2, 4, 4)))
+    assert max(errors.values()) < TOL, errors
+    with pytest.raises(ValueError, match=r"Residual: the body maps \(5, 4\) to \(5, 6\) but the shortcut gives \(5, 4\)"):
+        layers.Residual(layers.Linear(4, 6, rng=r))(np.ones((5, 4)))
+    with pytest.raises(TypeError, match="Residual takes Modules"):
+        layers.Residual(lambda x: x)
+
+
+def test_residual_against_torch():
+    torch = pytest.importorskip("torch")
+    r = rng()
+    lin1, lin2, proj = layers.Linear(4, 6, rng=r), layers.Linear(6, 6, rng=r), layers.Linear(4, 6, rng=r)
+    block = layers.Residual(lin1, layers.ReLU(), lin2, shortcut=proj)
+    x, dout = r.standard_normal((5, 4)), r.standard_normal((5, 6))
+    y, dx = block(x), block.backward(dout)
+    tx = torch.tensor(x, requires_grad=True)
+    tw = [torch.tensor(a, requires_grad=True) for a in (lin1.W.data, lin1.b.data, lin2.W.data, lin2.b.data,
+                                                         proj.W.data, proj.b.data)]
+    tF = torch.nn.functional
+    ty = tF.linear(tF.relu(tF.linear(tx, tw[0], tw[1])), tw[2], tw[3]) + tF.linear(tx, tw[4], tw[5])
+    ty.backward(torch.tensor(dout))
+    assert np.allclose(y, ty.detach().numpy(), rtol=1e-12)
+    assert np.allclose(dx, tx.grad.numpy(), rtol=1e-12)
+    for p, t in zip(block.parameters(), tw):
+        assert np.allclose(p.grad, t.grad.numpy(), rtol=1e-12)

@@ -1,9 +1,9 @@
-"""Dropout and BatchNorm1d: PyTorch semantics, gradients, train vs eval."""
+"""Dropout, BatchNorm1d and BatchNorm2d: PyTorch semantics, gradients, train vs eval."""
 import numpy as np
 import pytest
 
 from nnlib.gradcheck import check_module, numerical_gradient, relative_error
-from nnlib.layers import BatchNorm1d, Dropout
+from nnlib.layers import BatchNorm1d, BatchNorm2d, Dropout
 
 
 def test_dropout_drops_with_probability_p_and_rescales():
@@ -78,3 +78,75 @@ def test_batchnorm_errors():
         bn(np.ones((5, 4)))
     with pytest.raises(ValueError, match="more than 1 sample"):
         bn(np.ones((1, 3)))
+
+
+def test_batchnorm2d_normalises_each_channel_over_batch_and_pixels():
+    r = np.random.default_rng(1)
+    x = r.normal(3.0, 2.0, (4, 3, 5, 6)) * np.array([1.0, 10.0, 0.1]).reshape(1, 3, 1, 1)
+    bn = BatchNorm2d(3)
+    y = bn(x)
+    assert np.allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    assert np.allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)  # var/(var + eps)
+    n = 4 * 5 * 6
+    assert np.allclose(bn.running_mean, 0.1 * x.mean(axis=(0, 2, 3)))
+    assert np.allclose(bn.running_var, 0.9 + 0.1 * x.var(axis=(0, 2, 3)) * n / (n - 1))
+    # BatchNorm2d on (N, C, H, W) is BatchNorm1d on the (N·H·W, C) matrix of pixels
+    bn1 = BatchNorm1d(3)
+    y1 = bn1(x.transpose(0, 2, 3, 1).reshape(-1, 3))
+    assert np.allclose(y, y1.reshape(4, 5, 6, 3).transpose(0, 3, 1, 2), atol=1e-13)
+    assert np.allclose(bn.running_var, bn1.running_var, atol=1e-13)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm2d_gradcheck(training):
+    r = np.random.default_rng(2)
+    bn = BatchNorm2d(3)
+    bn.gamma.data[:] = r.normal(1, 0.3, 3)
+    bn.beta.data[:] = r.normal(0, 0.3, 3)
+    bn.running_mean, bn.running_var = r.normal(size=3), r.uniform(0.5, 2, 3)
+    bn.train(training)
+    errors = check_module(bn, r.standard_normal((3, 3, 4, 2)))
+    assert max(errors.values()) < 1e-8, errors
+
+
+def test_batchnorm2d_errors():
+    bn = BatchNorm2d(3)
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\) expects input of shape \(N, 3, H, W\), got shape \(2, 3, 4\)"):
+        bn(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\) expects .* got shape \(2, 4, 5, 5\)"):
+        bn(np.ones((2, 4, 5, 5)))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(np.ones((1, 3, 1, 1)))
+    with pytest.raises(RuntimeError, match="before forward"):
+        BatchNorm2d(2).backward(np.ones((2, 2, 2, 2)))
+
+
+def test_batchnorm2d_against_torch():
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(3)
+    bn = BatchNorm2d(4, momentum=0.2)
+    bn.gamma.data[:] = r.normal(1, 0.3, 4)
+    bn.beta.data[:] = r.normal(0, 0.3, 4)
+    tbn = torch.nn.BatchNorm2d(4, momentum=0.2).double()
+    with torch.no_grad():
+        tbn.weight.copy_(torch.tensor(bn.gamma.data))
+        tbn.bias.copy_(torch.tensor(bn.beta.data))
+    for step in range(3):  # training steps update the running statistics
+        x = r.normal(1.0, 2.0, (5, 4, 6, 3))
+        dout = r.standard_normal(x.shape)
+        bn.zero_grad()
+        y, dx = bn(x), None
+        dx = bn.backward(dout)
+        tx = torch.tensor(x, requires_grad=True)
+        tbn.weight.grad = tbn.bias.grad = None
+        ty = tbn(tx)
+        ty.backward(torch.tensor(dout))
+        assert np.allclose(y, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+        assert np.allclose(dx, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+        assert np.allclose(bn.gamma.grad, tbn.weight.grad.numpy(), rtol=1e-10)
+        assert np.allclose(bn.beta.grad, tbn.bias.grad.numpy(), rtol=1e-10)
+        assert np.allclose(bn.running_mean, tbn.running_mean.numpy(), rtol=1e-12)
+        assert np.allclose(bn.running_var, tbn.running_var.numpy(), rtol=1e-12)
+    bn.eval(), tbn.eval()
+    x = r.normal(size=(2, 4, 3, 3))
+    assert np.allclose(bn(x), tbn(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-12)
