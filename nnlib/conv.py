@@ -226,26 +226,51 @@ class _Pool2d(Module):
     (N, C, OH, OW), so each step is one vectorised operation over the whole batch.
     """
 
-    def __init__(self, kernel_size, stride=None):
+    pad_value = 0.0  # what the border is filled with (MaxPool2d: −∞, so padding never wins)
+
+    def __init__(self, kernel_size, stride=None, padding=0):
         who = type(self).__name__
         self.kernel_size = _pair(kernel_size, f"{who}: kernel_size", 1)
         self.stride = self.kernel_size if stride is None else _pair(stride, f"{who}: stride", 1)
+        self.padding = _pair(padding, f"{who}: padding", 0)
+        if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(f"{who}: padding {self.padding} must be at most half the kernel size "
+                             f"{self.kernel_size} (as in PyTorch)")
         self.x = None  # the last input: backward needs its shape and gives dx its memory layout
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def _name(self):
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        return f"{type(self).__name__}(kernel {kh}×{kw}, stride {sh}×{sw})"
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        padding = f", padding {ph}×{pw}" if ph or pw else ""
+        return f"{type(self).__name__}(kernel {kh}×{kw}, stride {sh}×{sw}{padding})"
 
     def _check(self, x):
         """x as float64 (N, C, H, W), or a ValueError naming the layer."""
         x = as_float_array(x, self._name())
         if x.ndim != 4:
             raise ValueError(f"{self._name()} expects input (N, C, H, W), got {x.shape}")
-        _check_window(self._name(), x.shape[2], x.shape[3], *self.kernel_size)
+        _check_window(self._name(), x.shape[2], x.shape[3], *self.kernel_size, *self.padding)
         return x
+
+    def _pad(self, x):
+        """x with ``padding`` rows and columns of pad_value on each side (x itself without padding)."""
+        ph, pw = self.padding
+        if not (ph or pw):
+            return x
+        return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=self.pad_value)
+
+    def _crop(self, dx_padded):
+        """The gradient of the padded input → the gradient of x (the border's share is dropped)."""
+        ph, pw = self.padding
+        if not (ph or pw):
+            return dx_padded
+        return dx_padded[:, :, ph:dx_padded.shape[2] - ph, pw:dx_padded.shape[3] - pw].copy()
+
+    def _padded_shape(self):
+        N, C, H, W = cached(self, "x").shape
+        return (N, C, H + 2 * self.padding[0], W + 2 * self.padding[1])
 
     def _offsets(self, x_shape):
         """For each kernel offset (i, j) in row-major order: the slices that pick pixel (i, j)
@@ -265,7 +290,7 @@ class _Pool2d(Module):
         """dout as float64, checked against the output shape of the last forward and copied
         into the memory layout of its input x: numpy's loops over operands stored in
         different orders (a batch-last x, a C-order dout from Flatten) ran 3× slower."""
-        x_shape = cached(self, "x").shape
+        x_shape = self._padded_shape()
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         y_shape = x_shape[:2] + (conv_output_size(x_shape[2], kh, sh), conv_output_size(x_shape[3], kw, sw))
         dout = np.asarray(dout, dtype=np.float64)
@@ -278,21 +303,24 @@ class _Pool2d(Module):
 
 
 class MaxPool2d(_Pool2d):
-    """Maximum over each kh×kw window, as ``torch.nn.MaxPool2d(kernel_size, stride)``.
+    """Maximum over each kh×kw window, as ``torch.nn.MaxPool2d(kernel_size, stride, padding)``.
 
-    Shapes: x (N, C, H, W) → y (N, C, OH, OW), OH = ⌊(H − kh)/s_h⌋ + 1 (no padding);
-    stride defaults to the kernel size.  Backward routes each window's gradient to the
+    Shapes: x (N, C, H, W) → y (N, C, OH, OW), OH = ⌊(H + 2p − kh)/s_h⌋ + 1; stride defaults
+    to the kernel size; the border is −∞, so a window's maximum is always a real pixel.  Backward routes each window's gradient to the
     position of its maximum, the first one in row-major order on ties, as PyTorch does
     (ties are common: after a ReLU a window is often all zeros).  Overlapping windows
     (stride < kernel) add up at the pixels they share.  As in PyTorch, a NaN counts as
     the maximum (the last NaN, if a window holds several).
     """
 
+    pad_value = -np.inf
+
     def forward(self, x):
         x = self._check(x)
-        y, arg = self._max_and_index(x, nan_wins=False)
+        xp = self._pad(x)
+        y, arg = self._max_and_index(xp, nan_wins=False)
         if np.isnan(y).any():  # redo with the extra NaN test only when there is a NaN
-            y, arg = self._max_and_index(x, nan_wins=True)
+            y, arg = self._max_and_index(xp, nan_wins=True)
         self.x, self.arg = x, arg
         return y
 
@@ -318,43 +346,68 @@ class MaxPool2d(_Pool2d):
     def backward(self, dout):
         """dout (N, C, OH, OW) → dx (N, C, H, W): dout at each window's argmax, 0 elsewhere."""
         dout = self._dout(dout)
-        dx = np.zeros_like(self.x)  # laid out as x, so that the layer below sees one layout
+        dx = np.zeros_like(self.x, shape=self._padded_shape())  # laid out as x: the layer below sees one layout
         overlapping = self._overlapping()
         for k, window_pixel in enumerate(self._offsets(dx.shape)):
             if overlapping:
                 dx[window_pixel] += dout * (self.arg == k)
             else:  # disjoint windows: each pixel is written once, straight into dx
                 np.multiply(dout, self.arg == k, out=dx[window_pixel])
-        return dx
+        return self._crop(dx)
 
 
 class AvgPool2d(_Pool2d):
-    """Mean over each kh×kw window, as ``torch.nn.AvgPool2d(kernel_size, stride)``.
+    """Mean over each kh×kw window, as ``torch.nn.AvgPool2d(kernel_size, stride, padding,
+    count_include_pad)``.
 
-    Shapes: x (N, C, H, W) → y (N, C, OH, OW), OH = ⌊(H − kh)/s_h⌋ + 1 (no padding);
-    stride defaults to the kernel size.  Backward spreads dout/(kh·kw) evenly over each
-    window; pixels that no window covers (H − kh not a multiple of the stride) get 0.
+    Shapes: x (N, C, H, W) → y (N, C, OH, OW), OH = ⌊(H + 2p − kh)/s_h⌋ + 1; stride defaults
+    to the kernel size.  The border is zero padding; count_include_pad=True divides every window
+    by kh·kw, False divides by the number of real (unpadded) pixels in the window.  Backward
+    spreads each window's dout over its pixels with the same weights; pixels that no window
+    covers (H − kh not a multiple of the stride) get 0.
     """
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding)
+        self.count_include_pad = count_include_pad
+
+    def extra_repr(self):
+        return super().extra_repr() + ("" if self.count_include_pad else ", count_include_pad=False")
+
+    def _divisor(self, padded_shape):
+        """kh·kw, or (count_include_pad=False) the (OH, OW) counts of real pixels per window."""
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        if self.count_include_pad or not (ph or pw):
+            return float(kh * kw)
+        real = np.zeros((1, 1) + padded_shape[2:])
+        real[:, :, ph:padded_shape[2] - ph, pw:padded_shape[3] - pw] = 1.0
+        offsets = self._offsets(real.shape)
+        count = real[next(offsets)].copy()
+        for window_pixel in offsets:
+            count += real[window_pixel]
+        return count[0, 0]
 
     def forward(self, x):
         x = self._check(x)
-        offsets = self._offsets(x.shape)
-        y = x[next(offsets)].copy(order="K")  # "K": keep x's memory layout (a Conv2d's is batch last)
+        xp = self._pad(x)
+        offsets = self._offsets(xp.shape)
+        y = xp[next(offsets)].copy(order="K")  # "K": keep x's memory layout (a Conv2d's is batch last)
         for window_pixel in offsets:
-            y += x[window_pixel]
-        y *= 1.0 / (self.kernel_size[0] * self.kernel_size[1])
+            y += xp[window_pixel]
+        y *= 1.0 / self._divisor(xp.shape)
         self.x = x
         return y
 
     def backward(self, dout):
-        """dout (N, C, OH, OW) → dx (N, C, H, W), each window's pixels getting dout/(kh·kw)."""
+        """dout (N, C, OH, OW) → dx (N, C, H, W), each window's pixels getting dout/divisor."""
         dout = self._dout(dout)
-        share = dout * (1.0 / (self.kernel_size[0] * self.kernel_size[1]))
-        dx = np.zeros_like(self.x)  # laid out as x, so that the layer below sees one layout
+        padded_shape = self._padded_shape()
+        share = dout * (1.0 / self._divisor(padded_shape))
+        dx = np.zeros_like(self.x, shape=padded_shape)  # laid out as x: the layer below sees one layout
         overlapping = self._overlapping()
         for window_pixel in self._offsets(dx.shape):
             if overlapping:
                 dx[window_pixel] += share
             else:  # disjoint windows: each pixel is written once
                 dx[window_pixel] = share
-        return dx
+        return self._crop(dx)

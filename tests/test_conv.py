@@ -455,3 +455,60 @@ def test_against_torch():
     ty.backward(torch.ones_like(ty))
     assert np.array_equal(y, ty.detach().numpy(), equal_nan=True)
     assert np.array_equal(pool.backward(np.ones_like(y)), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("pool", [MaxPool2d(3, stride=2, padding=1), MaxPool2d((2, 3), stride=1, padding=(1, 1)),
+                                  AvgPool2d(3, stride=2, padding=1),
+                                  AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+                                  AvgPool2d((3, 2), stride=(1, 2), padding=(1, 0), count_include_pad=False)])
+def test_padded_pools_gradcheck_and_naive(pool):
+    r = rng()
+    x = r.standard_normal((2, 3, 5, 6))
+    errors = check_module(pool, x)
+    assert max(errors.values()) < 1e-8, errors
+    # the naive definition: one window at a time over the padded input
+    (kh, kw), (sh, sw), (ph, pw) = pool.kernel_size, pool.stride, pool.padding
+    fill = -np.inf if isinstance(pool, MaxPool2d) else 0.0
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    real = np.pad(np.ones((5, 6)), ((ph, ph), (pw, pw)))
+    y = pool(x)
+    for i in range(y.shape[2]):
+        for j in range(y.shape[3]):
+            window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            if isinstance(pool, MaxPool2d):
+                expected = window.max(axis=(2, 3))
+            else:
+                count = kh * kw if pool.count_include_pad else real[i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
+                expected = window.sum(axis=(2, 3)) / count
+            assert np.allclose(y[:, :, i, j], expected, rtol=1e-14)
+
+
+def test_pool_padding_limits():
+    with pytest.raises(ValueError, match=r"MaxPool2d: padding \(2, 2\) must be at most half the kernel size \(3, 3\)"):
+        MaxPool2d(3, padding=2)
+    with pytest.raises(ValueError, match="padding must be an int ≥ 0"):
+        AvgPool2d(2, padding=-1)
+    assert "padding 1×1" in MaxPool2d(3, 2, 1)._name()
+
+
+def test_padded_pools_against_torch():
+    torch = pytest.importorskip("torch")
+    r = rng()
+    for make, tmake in [(lambda: MaxPool2d(3, 2, 1), lambda: torch.nn.MaxPool2d(3, 2, 1)),
+                        (lambda: MaxPool2d((3, 2), (1, 2), (1, 1)), lambda: torch.nn.MaxPool2d((3, 2), (1, 2), (1, 1))),
+                        (lambda: AvgPool2d(3, 2, 1), lambda: torch.nn.AvgPool2d(3, 2, 1)),
+                        (lambda: AvgPool2d(3, 2, 1, count_include_pad=False),
+                         lambda: torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False)),
+                        (lambda: AvgPool2d((2, 3), 1, (1, 1), count_include_pad=False),
+                         lambda: torch.nn.AvgPool2d((2, 3), 1, (1, 1), count_include_pad=False))]:
+        pool, tpool = make(), tmake()
+        x = r.standard_normal((2, 3, 7, 6))
+        y = pool(x)
+        dout = r.standard_normal(y.shape)
+        dx = pool.backward(dout)
+        tx = torch.tensor(x, requires_grad=True)
+        ty = tpool(tx)
+        ty.backward(torch.tensor(dout))
+        assert y.shape == tuple(ty.shape)
+        assert np.allclose(y, ty.detach().numpy(), rtol=1e-13, atol=1e-15)
+        assert np.allclose(dx, tx.grad.numpy(), rtol=1e-13, atol=1e-15)
