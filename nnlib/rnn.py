@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .core import Module, Parameter, as_float_array, cached, check_same_shape
+from .optim import clip_grad_norm  # noqa: F401  (its old home: nnlib.rnn.clip_grad_norm still works)
 
 
 def _sigmoid_(a):
@@ -364,22 +365,3 @@ class GRU(_Recurrent):
             dh += tmp
         self.dh0 = dh.T.copy()
         return self._parameter_grads(x, hs, da, da_xn)
-
-
-def clip_grad_norm(parameters, max_norm):
-    """Scale all gradients together so that their joint L2 norm is at most ``max_norm``.
-
-    As ``torch.nn.utils.clip_grad_norm_``: total = sqrt(Σ_p ‖p.grad‖²); if total > max_norm,
-    every grad is multiplied in place by max_norm / (total + 1e-6).  Returns total, the norm
-    before clipping, as a float.  The direction of the update is kept; only its length
-    shrinks, which tames the exploding gradients of recurrent networks.
-    """
-    if isinstance(parameters, Parameter):
-        parameters = [parameters]
-    grads = [p.grad for p in parameters]
-    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-    if total > max_norm:
-        scale = max_norm / (total + 1e-6)
-        for g in grads:
-            g *= scale
-    return total

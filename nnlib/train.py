@@ -2,6 +2,7 @@
 Chapter: "Losses and gradient descent" (and every chapter after it)."""
 import numpy as np
 
+from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import progress
 
 
@@ -11,7 +12,7 @@ def accuracy(scores, labels):
 
 
 def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_stopping=None,
-        metric=None, rng=None, show_progress=True, desc="train"):
+        metric=None, rng=None, show_progress=True, desc="train", scheduler=None):
     """Train ``model`` with minibatches and return its history.
 
     data, val: (X, y) pairs of arrays with N rows.  loss_fn(scores, y) -> (loss, dscores),
@@ -19,7 +20,10 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
     Each epoch shuffles with ``rng`` (default_rng(0) if None), then for every minibatch:
     zero_grad, forward, loss, backward, step.  After the epoch the model is evaluated on
     ``val`` in eval mode.  early_stopping=k stops when the validation loss has not improved
-    for k epochs and restores the parameters of the best epoch.
+    for k epochs and restores the parameters of the best epoch.  scheduler (from
+    ``nnlib.optim.lr_scheduler``) steps once after every epoch; ReduceLROnPlateau gets the
+    validation loss (the training loss without ``val``).  A loss that becomes nan or inf
+    stops training with a FloatingPointError naming the epoch and step.
 
     Returns a dict of per-epoch lists: train_loss (mean over the epoch's minibatches),
     train_metric, val_loss, val_metric (present only when computable), plus best_epoch.
@@ -41,6 +45,9 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
             optimizer.zero_grad()
             scores = model(X[idx])
             loss, dscores = loss_fn(scores, y[idx])
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"fit: the training loss became {loss} in epoch {epoch + 1}, step "
+                                         f"{start // batch_size + 1}; try a smaller learning rate")
             model.backward(dscores)
             optimizer.step()
             total += loss * len(idx)
@@ -63,6 +70,11 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
                 best_params = [p.data.copy() for p in model.parameters()]
             elif early_stopping is not None and epoch - best_epoch >= early_stopping:
                 break
+        if scheduler is not None:
+            if isinstance(scheduler, ReduceLROnPlateau):  # it watches a metric
+                scheduler.step(history["val_loss"][-1] if val is not None else history["train_loss"][-1])
+            else:
+                scheduler.step()
         if show_progress:
             epochs_iter.set_postfix(**postfix)
     if early_stopping is not None and best_params is not None:
