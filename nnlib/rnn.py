@@ -2,8 +2,12 @@
 backpropagation through time, and ``clip_grad_norm``.  Chapters: "Recurrent networks" (RNN,
 clipping), "LSTM and GRU".
 
-Shapes follow PyTorch with ``batch_first=False``: x (T, N, D), out (T, N, H); states are
-(N, H), without PyTorch's leading layer axis, since every layer here has one layer.  The
+Shapes follow PyTorch with ``batch_first=False``: x (T, N, D), out (T, N, H).  A single-layer,
+one-directional layer takes and returns states of shape (N, H); with ``num_layers`` > 1 or
+``bidirectional=True`` it is a stack of such layers (layer k + 1 reads layer k's outputs, the
+reverse direction reads the sequence backwards) whose states have PyTorch's shape
+(num_layers·directions, N, H) and whose parameters PyTorch's names: ``W_ih_l0``, ``W_hh_l0``, …,
+``W_ih_l0_reverse``, … .  The
 G gate blocks of H rows are stacked in ``W_ih`` (G·H, D), ``W_hh`` (G·H, H), ``b_ih`` and
 ``b_hh`` (G·H,), in PyTorch's order: LSTM i, f, g, o; GRU r, z, n.
 
@@ -40,23 +44,104 @@ class _Recurrent(Module):
 
     G = 1  # gate blocks stacked in the weights
 
-    def __init__(self, input_size, hidden_size, rng=None):
+    def __init__(self, input_size, hidden_size, rng=None, num_layers=1, bidirectional=False, **cell_options):
         rng = np.random.default_rng() if rng is None else rng
         self.input_size, self.hidden_size = input_size, hidden_size
+        self.num_layers, self.directions = num_layers, 2 if bidirectional else 1
+        self.x = None
+        self.dh0 = None
+        if num_layers < 1:
+            raise ValueError(f"{type(self).__name__}: num_layers must be at least 1, got {num_layers}")
+        self.cells = []  # the single-layer layers of a stack, layer by layer, forward direction first
+        if num_layers > 1 or bidirectional:
+            for k in range(num_layers):
+                for d in range(self.directions):
+                    size = input_size if k == 0 else self.directions * hidden_size
+                    cell = type(self)(size, hidden_size, rng=rng, **cell_options)
+                    suffix = f"_l{k}" + ("_reverse" if d else "")
+                    for name in ("W_ih", "W_hh", "b_ih", "b_hh"):  # torch's names and order
+                        setattr(self, name + suffix, getattr(cell, name))
+                    self.cells.append(cell)
+            return
         G, H, D = self.G, hidden_size, input_size
         bound = 1.0 / math.sqrt(hidden_size)  # torch's init: every parameter U(±1/√H)
         self.W_ih = Parameter(rng.uniform(-bound, bound, (G * H, D)))
         self.W_hh = Parameter(rng.uniform(-bound, bound, (G * H, H)))
         self.b_ih = Parameter(rng.uniform(-bound, bound, G * H))
         self.b_hh = Parameter(rng.uniform(-bound, bound, G * H))
-        self.x = None
-        self.dh0 = None
 
     def extra_repr(self):
-        return f"{self.input_size}, {self.hidden_size}"
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers > 1:
+            text += f", num_layers={self.num_layers}"
+        return text + (", bidirectional=True" if self.directions == 2 else "")
+
+    def named_children(self):
+        return iter(())  # a stack's parameters are its own attributes (W_ih_l0, ...), in torch's order
 
     def _name(self):
-        return f"{type(self).__name__}({self.input_size} → {self.hidden_size})"
+        stack = f", {self.num_layers} layers" if self.num_layers > 1 else ""
+        stack += ", bidirectional" if self.directions == 2 else ""
+        return f"{type(self).__name__}({self.input_size} → {self.hidden_size}{stack})"
+
+    # -------------------------------------------------------------- stacks of layers
+    def _stack_states(self, s, n, name):
+        """A stack's initial state (L·dirs, N, H), or None, → one (N, H) array (or None) per cell."""
+        if s is None:
+            return [None] * len(self.cells)
+        s = as_float_array(s, self._name())
+        shape = (len(self.cells), n, self.hidden_size)
+        if s.shape != shape:
+            raise ValueError(f"{self._name()} expects {name} of shape (num_layers·directions, N, H) = {shape}, "
+                             f"got {s.shape}")
+        return list(s)
+
+    def _stack_forward(self, x, initial):
+        """Run the cells layer by layer; ``initial`` holds each cell's initial state (or None).
+        Returns the last layer's output (T, N, directions·H) and each cell's final state."""
+        x = self.x = self._check_x(x)
+        finals = []
+        for k in range(self.num_layers):
+            outs = []
+            for d in range(self.directions):
+                i = k * self.directions + d
+                out, final = self.cells[i].forward(x if d == 0 else x[::-1], initial[i])
+                outs.append(out if d == 0 else out[::-1])  # the reverse direction's h_t back in time order
+                finals.append(final)
+            x = outs[0] if self.directions == 1 else np.concatenate(outs, axis=2)
+        return x, finals
+
+    def _stack_forward_h(self, x, h0):
+        """RNN and GRU stacks: one state h, (num_layers·directions, N, H)."""
+        N = np.shape(x)[1] if np.ndim(x) == 3 else 0
+        out, finals = self._stack_forward(x, self._stack_states(h0, N, "h0"))
+        return out, np.stack(finals)
+
+    def _stack_backward_h(self, dout, dh_T):
+        N = cached(self, "x").shape[1]
+        return self._stack_backward(dout, self._stack_states(dh_T, N, "dh_T"))
+
+    def _stack_backward(self, dout, final_grads):
+        """Backward through the cells, top layer first; returns dx (T, N, D)."""
+        H = self.hidden_size
+        if dout is not None:
+            dout = np.asarray(dout, dtype=np.float64)
+            T, N = cached(self, "x").shape[:2]
+            check_same_shape(dout, (T, N, self.directions * H), self._name())
+        for k in reversed(range(self.num_layers)):
+            dx = None
+            for d in range(self.directions):
+                i = k * self.directions + d
+                part = None if dout is None else dout[:, :, d * H:(d + 1) * H]
+                if d == 1:
+                    part = None if part is None else part[::-1]
+                    dx_cell = self.cells[i].backward(part, final_grads[i])[::-1]
+                else:
+                    dx_cell = self.cells[i].backward(part, final_grads[i])
+                dx = dx_cell if dx is None else dx + dx_cell
+            dout = dx
+        self.dh0 = np.stack([cell.dh0 for cell in self.cells])
+        return dout
 
     def _check_x(self, x):
         x = as_float_array(x, self._name())
@@ -128,16 +213,18 @@ class RNN(_Recurrent):
 
     G = 1
 
-    def __init__(self, input_size, hidden_size, nonlinearity="tanh", rng=None):
+    def __init__(self, input_size, hidden_size, nonlinearity="tanh", rng=None, *, num_layers=1, bidirectional=False):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, rng)
+        super().__init__(input_size, hidden_size, rng, num_layers, bidirectional, nonlinearity=nonlinearity)
 
     def extra_repr(self):
         return super().extra_repr() + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
 
     def forward(self, x, h0=None):
+        if self.cells:
+            return self._stack_forward_h(x, h0)
         x = self._check_x(x)
         T, N, _ = x.shape
         hs = np.empty((T + 1, self.hidden_size, N))  # h_0 … h_T as columns
@@ -160,7 +247,10 @@ class RNN(_Recurrent):
         """dout (T, N, H) (None: zeros), dh_T (N, H) or None → dx (T, N, D).
 
         Adds the gradients of W_ih, W_hh, b_ih, b_hh; stores ∂L/∂h_0 (N, H) as ``self.dh0``.
+        A stack takes dh_T (num_layers·directions, N, H) and stores dh0 of that shape.
         """
+        if self.cells:
+            return self._stack_backward_h(dout, dh_T)
         hs, x = cached(self, "hs"), self.x
         T, N, _ = x.shape
         dout = self._dout_columns(dout, T, N)
@@ -191,11 +281,17 @@ class LSTM(_Recurrent):
 
     G = 4
 
-    def __init__(self, input_size, hidden_size, rng=None):
-        super().__init__(input_size, hidden_size, rng)
+    def __init__(self, input_size, hidden_size, rng=None, *, num_layers=1, bidirectional=False):
+        super().__init__(input_size, hidden_size, rng, num_layers, bidirectional)
         self.dc0 = None
 
     def forward(self, x, state=None):
+        if self.cells:  # a stack: states (num_layers·directions, N, H)
+            h0, c0 = (None, None) if state is None else state
+            N = np.shape(x)[1] if np.ndim(x) == 3 else 0
+            initial = list(zip(self._stack_states(h0, N, "h0"), self._stack_states(c0, N, "c0")))
+            out, finals = self._stack_forward(x, [None if h is None and c is None else (h, c) for h, c in initial])
+            return out, (np.stack([h for h, _ in finals]), np.stack([c for _, c in finals]))
         x = self._check_x(x)
         T, N, _ = x.shape
         H = self.hidden_size
@@ -230,6 +326,13 @@ class LSTM(_Recurrent):
         Adds the gradients of W_ih, W_hh, b_ih, b_hh; stores ∂L/∂h_0 and ∂L/∂c_0 (N, H) as
         ``self.dh0`` and ``self.dc0``.
         """
+        if self.cells:  # a stack: dstate and the stored dh0, dc0 are (num_layers·directions, N, H)
+            T, N = cached(self, "x").shape[:2]
+            dh_T, dc_T = (None, None) if dstate is None else dstate
+            grads = zip(self._stack_states(dh_T, N, "dh_T"), self._stack_states(dc_T, N, "dc_T"))
+            dx = self._stack_backward(dout, [None if h is None and c is None else (h, c) for h, c in grads])
+            self.dc0 = np.stack([cell.dc0 for cell in self.cells])
+            return dx
         hs, x = cached(self, "hs"), self.x
         cs, gates, tanh_c = self.cs, self.gates, self.tanh_c
         T, N, _ = x.shape
@@ -290,7 +393,12 @@ class GRU(_Recurrent):
 
     G = 3
 
+    def __init__(self, input_size, hidden_size, rng=None, *, num_layers=1, bidirectional=False):
+        super().__init__(input_size, hidden_size, rng, num_layers, bidirectional)
+
     def forward(self, x, h0=None):
+        if self.cells:
+            return self._stack_forward_h(x, h0)
         x = self._check_x(x)
         T, N, _ = x.shape
         H = self.hidden_size
@@ -325,7 +433,10 @@ class GRU(_Recurrent):
         """dout (T, N, H) (None: zeros), dh_T (N, H) or None → dx (T, N, D).
 
         Adds the gradients of W_ih, W_hh, b_ih, b_hh; stores ∂L/∂h_0 (N, H) as ``self.dh0``.
+        A stack takes dh_T (num_layers·directions, N, H) and stores dh0 of that shape.
         """
+        if self.cells:
+            return self._stack_backward_h(dout, dh_T)
         hs, x = cached(self, "hs"), self.x
         gates, hn = self.gates, self.hn
         T, N, _ = x.shape

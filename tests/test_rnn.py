@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
+import nnlib
+
 from nnlib.core import Parameter
 from nnlib.gradcheck import numerical_gradient, relative_error
 from nnlib.rnn import GRU, LSTM, RNN, clip_grad_norm
@@ -402,3 +404,92 @@ def test_clip_grad_norm_matches_torch():
     assert clip_grad_norm(ps, 3.0) == pytest.approx(expected, rel=1e-14)
     for p, tp in zip(ps, tps):
         assert np.allclose(p.grad, tp.grad.numpy(), rtol=1e-14, atol=0)
+
+
+STACKS = [(1, True), (2, False), (3, True)]
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("num_layers, bidirectional", STACKS)
+def test_stacked_and_bidirectional_gradcheck(cls, num_layers, bidirectional):
+    r = np.random.default_rng(5)
+    layer = getattr(nnlib, cls)(3, 4, rng=r, num_layers=num_layers, bidirectional=bidirectional)
+    dirs = 2 if bidirectional else 1
+    suffixes = [f"_l{k}" + ("_reverse" if d else "") for k in range(num_layers) for d in range(dirs)]
+    assert [n for n, _ in layer.named_parameters()] == [w + s for s in suffixes for w in ("W_ih", "W_hh", "b_ih", "b_hh")]
+    T, N, L = 5, 2, num_layers * dirs
+    x = r.standard_normal((T, N, 3))
+    h0 = r.standard_normal((L, N, 4))
+    state = (h0, r.standard_normal((L, N, 4))) if cls == "LSTM" else h0
+    out, final = layer(x, state)
+    assert out.shape == (T, N, dirs * 4)
+    finals = final if cls == "LSTM" else (final,)
+    assert all(f.shape == (L, N, 4) for f in finals)
+    # the scalar: the outputs and the final states, weighted
+    w_out = r.standard_normal(out.shape)
+    w_fin = [r.standard_normal(f.shape) for f in finals]
+
+    def loss(_=None):
+        o, fin = layer(x, state)
+        fin = fin if cls == "LSTM" else (fin,)
+        return float(np.sum(o * w_out) + sum(np.sum(f * w) for f, w in zip(fin, w_fin)))
+
+    layer.zero_grad()
+    layer(x, state)
+    dx = layer.backward(w_out, tuple(w_fin) if cls == "LSTM" else w_fin[0])
+    assert relative_error(dx, numerical_gradient(loss, x)) < 1e-8
+    assert relative_error(layer.dh0, numerical_gradient(loss, h0)) < 1e-8
+    if cls == "LSTM":
+        assert relative_error(layer.dc0, numerical_gradient(loss, state[1])) < 1e-8
+    for name, p in layer.named_parameters():
+        assert relative_error(p.grad, numerical_gradient(loss, p.data)) < 1e-8, name
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_stacked_bidirectional_against_torch(cls):
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(6)
+    layer = getattr(nnlib, cls)(3, 5, rng=r, num_layers=2, bidirectional=True)
+    tlayer = getattr(torch.nn, cls)(3, 5, num_layers=2, bidirectional=True).double()
+    with torch.no_grad():
+        for name, p in layer.named_parameters():
+            tname = name.replace("W_ih", "weight_ih").replace("W_hh", "weight_hh").replace("b_ih", "bias_ih") \
+                        .replace("b_hh", "bias_hh")
+            getattr(tlayer, tname).copy_(torch.tensor(p.data))
+    x = r.standard_normal((6, 3, 3))
+    h0 = r.standard_normal((4, 3, 5))
+    c0 = r.standard_normal((4, 3, 5))
+    state = (h0, c0) if cls == "LSTM" else h0
+    out, final = layer(x, state)
+    tx = torch.tensor(x, requires_grad=True)
+    th0, tc0 = torch.tensor(h0, requires_grad=True), torch.tensor(c0, requires_grad=True)
+    tout, tfinal = tlayer(tx, (th0, tc0) if cls == "LSTM" else th0)
+    assert np.allclose(out, tout.detach().numpy(), rtol=1e-12, atol=1e-13)
+    finals, tfinals = (final, tfinal) if cls == "LSTM" else ((final,), (tfinal,))
+    for f, tf in zip(finals, tfinals):
+        assert np.allclose(f, tf.detach().numpy(), rtol=1e-12, atol=1e-13)
+    dout = r.standard_normal(out.shape)
+    dfin = [r.standard_normal(f.shape) for f in finals]
+    dx = layer.backward(dout, tuple(dfin) if cls == "LSTM" else dfin[0])
+    torch.autograd.backward([tout] + list(tfinals), [torch.tensor(dout)] + [torch.tensor(d) for d in dfin])
+    assert np.allclose(dx, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.allclose(layer.dh0, th0.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if cls == "LSTM":
+        assert np.allclose(layer.dc0, tc0.grad.numpy(), rtol=1e-10, atol=1e-12)
+    tparams = dict(tlayer.named_parameters())
+    for name, p in layer.named_parameters():
+        tname = name.replace("W_ih", "weight_ih").replace("W_hh", "weight_hh").replace("b_ih", "bias_ih") \
+                    .replace("b_hh", "bias_hh")
+        assert np.allclose(p.grad, tparams[tname].grad.numpy(), rtol=1e-10, atol=1e-12), name
+
+
+def test_stack_state_shape_errors():
+    lstm = nnlib.LSTM(3, 4, num_layers=2)
+    with pytest.raises(ValueError, match=r"LSTM\(3 → 4, 2 layers\) expects h0 of shape \(num_layers·directions, N, H\) = \(2, 5, 4\), got \(5, 4\)"):
+        lstm(np.zeros((7, 5, 3)), (np.zeros((5, 4)), np.zeros((5, 4))))
+    gru = nnlib.GRU(3, 4, bidirectional=True)
+    out, h = gru(np.zeros((7, 5, 3)))
+    assert out.shape == (7, 5, 8) and h.shape == (2, 5, 4)
+    with pytest.raises(ValueError, match="num_layers must be at least 1"):
+        nnlib.RNN(3, 4, num_layers=0)
+    assert repr(nnlib.RNN(3, 4, num_layers=2, bidirectional=True)) == "RNN(3, 4, num_layers=2, bidirectional=True)"
