@@ -56,3 +56,34 @@ def test_softmax_and_log_softmax_stable():
     assert np.allclose(p[1], e / e.sum())
     assert np.allclose(logp[1], np.log(e / e.sum()))
     assert np.allclose(F.softmax(x.T, axis=0), p.T)
+
+
+def test_erf_and_erfc_match_the_standard_library_to_a_few_ulp():
+    import math
+
+    from nnlib.functional import erf, erfc
+
+    x = np.concatenate([np.linspace(-30, 30, 60001), [0.0, 0.46875, -0.46875, 4.0, -4.0, 1e-300, 5e-9]])
+    ref_erf = np.array([math.erf(v) for v in x])
+    ref_erfc = np.array([math.erfc(v) for v in x])
+    assert np.all(np.abs(erf(x) - ref_erf) <= 8e-16 * np.abs(ref_erf) + 1e-320)
+    tiny = ref_erfc > 1e-300  # relative accuracy down to the underflow region
+    assert np.all(np.abs(erfc(x)[tiny] - ref_erfc[tiny]) <= 2e-15 * ref_erfc[tiny])
+    assert erfc(np.array([27.5, 40.0, np.inf]))[0] < 1e-300 and list(erfc(np.array([40.0, -np.inf]))) == [0.0, 2.0]
+    assert erf(np.array([np.inf, -np.inf])).tolist() == [1.0, -1.0] and np.isnan(erf(np.array([np.nan]))[0])
+
+
+def test_gelu_is_exact_in_the_far_left_tail_and_matches_torch():
+    import math
+
+    x = np.linspace(-37, 10, 47001)
+    exact = np.array([v * 0.5 * math.erfc(-v / math.sqrt(2.0)) for v in x])  # x Φ(x) without cancellation
+    assert np.all(np.abs(F.gelu(x) - exact) <= 2e-15 * np.abs(exact))
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    # torch forms x·(1 + erf(x/√2))/2, whose 1 + erf loses digits as x → −∞: allow its own rounding
+    own_rounding = 2 * np.finfo(float).eps * 0.5 * np.abs(x)
+    assert np.all(np.abs(F.gelu(x) - theirs) <= 1e-14 * np.abs(theirs) + own_rounding)
+    tx = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.gelu(tx).sum().backward()
+    assert np.allclose(F.gelu_grad(x), tx.grad.numpy(), rtol=1e-13, atol=4 * np.finfo(float).eps)
