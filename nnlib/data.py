@@ -18,7 +18,7 @@ def read_conll(path_or_lines):
     (columns split on whitespace); blank lines end sentences (runs of them are fine);
     ``-DOCSTART-`` lines are skipped.  Returns a list of ``(tokens, tags)`` pairs of lists.
     A line with one column or a tag that is not O / B-TYPE / I-TYPE raises a ValueError
-    naming the file and the line number.
+    naming the file and the line number, as ``file:line: what is wrong``.
     """
     if isinstance(path_or_lines, (str, Path)):
         name = str(path_or_lines)
@@ -37,9 +37,9 @@ def _parse(lines, name):
                 tokens, tags = [], []
             continue
         if len(cols) < 2:
-            raise ValueError(f"{name}, line {number}: expected a token and a tag, got {line.strip()!r}")
+            raise ValueError(f"{name}:{number}: expected a token and a tag, got {line.strip()!r}")
         if not _TAG.match(cols[-1]):
-            raise ValueError(f"{name}, line {number}: tag {cols[-1]!r} is not O, B-TYPE or I-TYPE")
+            raise ValueError(f"{name}:{number}: tag {cols[-1]!r} is not O, B-TYPE or I-TYPE")
         tokens.append(cols[0])
         tags.append(cols[-1])
     if tokens:

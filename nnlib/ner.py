@@ -454,12 +454,26 @@ def _parser():
     return parser
 
 
+def _read(path):
+    """read_conll, or one line on stderr (``file:line: what is wrong``) and exit status 2."""
+    try:
+        return read_conll(path)
+    except UnicodeDecodeError as exc:  # before ValueError, its base class
+        message = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except ValueError as exc:  # read_conll's messages already start with file:line
+        message = str(exc)
+    except OSError as exc:
+        message = f"{path}: {exc.strerror or exc}"
+    print(f"python -m nnlib.ner: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     values = {f.name: getattr(args, f.name) for f in fields(Config)}
     values["features"] = tuple(f for f in args.features.split(",") if f)
     config = Config(**values)
-    train_sents, dev_sents = read_conll(args.train), read_conll(args.dev)
+    train_sents, dev_sents = _read(args.train), _read(args.dev)
     n_tokens = sum(len(t) for t, _ in train_sents)
     print(f"train: {len(train_sents)} sentences, {n_tokens} tokens; dev: {len(dev_sents)} sentences")
     print("config: " + ", ".join(f"{k}={v}" for k, v in asdict(config).items()))
@@ -473,7 +487,7 @@ def main(argv=None):
     dev_report = tagger.evaluate(dev_sents)
     print(f"dev entity F1 (all models): {100 * dev_report['overall']['f1']:.2f}")
     if args.test:
-        test_sents = read_conll(args.test)
+        test_sents = _read(args.test)
         print(f"\ntest ({len(test_sents)} sentences), entity-level scores:")
         print(format_report(tagger.evaluate(test_sents)))
     save(tagger, args.out)

@@ -33,9 +33,9 @@ def test_read_conll_layout_edge_cases(tmp_path):
 def test_read_conll_errors_name_file_and_line(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_text("a O\nb\n")
-    with pytest.raises(ValueError, match=r"bad\.txt, line 2: expected a token and a tag"):
+    with pytest.raises(ValueError, match=r"bad\.txt:2: expected a token and a tag"):
         read_conll(path)
-    with pytest.raises(ValueError, match=r"<lines>, line 1: tag 'PER' is not O"):
+    with pytest.raises(ValueError, match=r"<lines>:1: tag 'PER' is not O"):
         read_conll(["Ada PER"])
 
 

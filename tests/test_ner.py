@@ -216,3 +216,23 @@ def test_cli(tmp_path):
     assert 0.0 <= overall <= 100.0
     assert "train: 100%" in result.stdout and out.exists()
     assert ner.load(out).tags == ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "missing.txt: No such file or directory"),
+    ("EU B-ORG\nrejects\n", "bad.txt:2: expected a token and a tag, got 'rejects'"),
+    ("EU B-ORG\nrejects X-MISC\n", "bad.txt:2: tag 'X-MISC' is not O, B-TYPE or I-TYPE"),
+    (b"EU B-ORG\n\xff\xfe O\n", "bad.txt: not UTF-8 text (invalid start byte at byte 9)"),
+])
+def test_cli_bad_file_prints_one_line_and_exits_2(tmp_path, content, expected):
+    good = tmp_path / "good.txt"
+    good.write_text("EU B-ORG\nrejects O\n")
+    bad = tmp_path / ("missing.txt" if content is None else "bad.txt")
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    elif content is not None:
+        bad.write_text(content)
+    result = subprocess.run([sys.executable, "-m", "nnlib.ner", "--train", str(bad), "--dev", str(good),
+                             "--out", str(tmp_path / "m.npz")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == f"python -m nnlib.ner: {tmp_path / expected}\n"
