@@ -11,6 +11,7 @@ from .functional import softmax
 from .layers import Linear
 from .losses import softmax_cross_entropy
 from .optim import Adam
+from .progress import progress
 from .train import accuracy, fit
 
 
@@ -139,13 +140,14 @@ class CascadeCorrelation:
         self.output.b.data[...] = old.b.data
 
     def grow(self, X, y, max_units, n_candidates=8, candidate_steps=300, output_epochs=300, lr=0.05,
-             scale=1.0, weight_decay=0.0, target_accuracy=1.0, snapshots=(), progress_bar=None):
+             scale=1.0, weight_decay=0.0, target_accuracy=1.0, snapshots=(), show_progress=False,
+             desc="cascade"):
         """The cascade-correlation loop: train the outputs; then, until ``max_units`` hidden units
         or ``target_accuracy`` on (X, y): train candidates on the residual, freeze the best,
         retrain the outputs.
 
         snapshots: unit counts at which to keep a copy of the model's state (for plots).
-        progress_bar: an optional ``nnlib.progress.progress`` wrapper over range(max_units).
+        show_progress: a progress bar (``nnlib.progress``) over the units added, labelled ``desc``.
         Returns {"units": [0, 1, ...], "loss": [...], "accuracy": [...], "score": [S of each
         added unit], "snapshots": {units: (hidden weights, output W, output b)}}.
         """
@@ -165,7 +167,7 @@ class CascadeCorrelation:
         record()
         if history["accuracy"][-1] >= target_accuracy:
             return history
-        steps = progress_bar if progress_bar is not None else range(max_units)
+        steps = progress(range(max_units), desc=desc) if show_progress else range(max_units)
         for _ in steps:
             w, S = self.train_candidates(F, self.residual(F, y), n_candidates, candidate_steps, lr, scale,
                                          weight_decay)

@@ -61,19 +61,32 @@ class Vocab:
         self.counts = Counter(tokens)
         kept = sorted((t for t, c in self.counts.items() if c >= min_freq and t not in specials),
                       key=lambda t: (-self.counts[t], t))
-        self._init(list(specials) + kept, specials)
+        self._set_tokens(list(specials) + kept, specials)
+
+    @classmethod
+    def from_tokens(cls, tokens, specials=()):
+        """A vocabulary of exactly ``tokens``, index i for tokens[i] (no counting, no sorting);
+        ``specials`` names those of them that are special (``<unk>`` among them: unknown tokens
+        map to it).  What ``save`` wrote, ``load`` rebuilds this way."""
+        tokens = list(tokens)
+        if len(set(tokens)) != len(tokens):
+            raise ValueError("Vocab.from_tokens: the tokens have repeats")
+        missing = [t for t in specials if t not in tokens]
+        if missing:
+            raise ValueError(f"Vocab.from_tokens: specials {missing} are not among the tokens")
+        vocab = cls.__new__(cls)
+        vocab.counts = Counter()
+        vocab._set_tokens(tokens, specials)
+        return vocab
 
     @classmethod
     def fixed(cls, alphabet):
         """A vocabulary whose indices are the positions in ``alphabet`` (a string or list)."""
         if len(set(alphabet)) != len(alphabet):
             raise ValueError("Vocab.fixed: the alphabet has repeated tokens")
-        vocab = cls.__new__(cls)
-        vocab.counts = Counter()
-        vocab._init(list(alphabet), ())
-        return vocab
+        return cls.from_tokens(alphabet)
 
-    def _init(self, tokens, specials):
+    def _set_tokens(self, tokens, specials):
         self.tokens, self.specials = list(tokens), tuple(specials)
         self.stoi = {t: i for i, t in enumerate(self.tokens)}
         self.unk = self.stoi.get("<unk>") if "<unk>" in self.specials else None
@@ -110,10 +123,7 @@ class Vocab:
     @classmethod
     def load(cls, path):
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
-        vocab = cls.__new__(cls)
-        vocab.counts = Counter()
-        vocab._init(saved["tokens"], saved["specials"])
-        return vocab
+        return cls.from_tokens(saved["tokens"], saved["specials"])
 
 
 def windows(tokens, size=2, pad="<s>"):

@@ -397,7 +397,8 @@ def save(tagger, path):
     """Write the parameters of every model (np.savez, one array per parameter) and, as a
     JSON string in the array "meta", the config, tags and vocabularies."""
     meta = {"config": asdict(tagger.config), "tags": tagger.tags, "features": list(tagger.featurizer.features),
-            "vocabs": [v.tokens for v in tagger.featurizer.vocabs], "models": len(tagger.models)}
+            "vocabs": [{"tokens": v.tokens, "specials": list(v.specials)} for v in tagger.featurizer.vocabs],
+            "models": len(tagger.models)}
     arrays = {f"model{k}/{name}": p.data for k, m in enumerate(tagger.models) for name, p in m.named_parameters()}
     with open(path, "wb") as f:  # a file object, so np.savez does not append ".npz" to the name
         np.savez(f, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
@@ -408,11 +409,9 @@ def load(path):
     with np.load(path, allow_pickle=False) as saved:
         meta = json.loads(str(saved["meta"]))
         config = Config(**meta["config"])
-        vocabs = []
-        for tokens in meta["vocabs"]:
-            v = Vocab.__new__(Vocab)
-            v._init(tokens, ("<pad>", "<unk>"))
-            vocabs.append(v)
+        # files from before the specials were saved hold bare token lists, all with <pad> and <unk>
+        vocabs = [Vocab.from_tokens(v, ("<pad>", "<unk>")) if isinstance(v, list)
+                  else Vocab.from_tokens(v["tokens"], v["specials"]) for v in meta["vocabs"]]
         featurizer = Featurizer(vocabs, meta["features"])
         models = []
         for k in range(meta["models"]):

@@ -6,7 +6,6 @@ Sequences are sequence first, as in ``nnlib.rnn``: token ids (T, N), vectors (T,
 """
 import numpy as np
 
-from .data import Vocab  # noqa: F401  (the one vocabulary class, re-exported here)
 from .core import Module, Parameter, check_same_shape
 from .functional import log_softmax, sigmoid, softmax
 from .layers import Embedding, Linear
@@ -255,13 +254,13 @@ class Seq2Seq(Module):
     forward cached.  Chapter: "Attention and decoding".
     """
 
-    def __init__(self, src_vocab, tgt_vocab, emb_dim, hidden_size, attention=True, rng=None):
+    def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, attention=True, rng=None):
         rng = np.random.default_rng() if rng is None else rng
         self.attention, self.hidden_size = attention, hidden_size
-        self.src_emb = Embedding(src_vocab, emb_dim, rng=rng)
-        self.encoder = GRU(emb_dim, hidden_size, rng=rng)
-        self.tgt_emb = Embedding(tgt_vocab, emb_dim, rng=rng)
-        self.decoder = GRU(emb_dim, hidden_size, rng=rng)
+        self.src_emb = Embedding(src_vocab, embed_dim, rng=rng)
+        self.encoder = GRU(embed_dim, hidden_size, rng=rng)
+        self.tgt_emb = Embedding(tgt_vocab, embed_dim, rng=rng)
+        self.decoder = GRU(embed_dim, hidden_size, rng=rng)
         self.out = Linear(2 * hidden_size if attention else hidden_size, tgt_vocab, rng=rng)
         self.alpha = None
 

@@ -107,3 +107,17 @@ def test_f1_length_mismatch():
         f1([["O", "O"]], [["O"]])
     with pytest.raises(ValueError, match="1 gold sentences but 2 predicted"):
         f1([["O"]], [["O"], ["O"]])
+
+
+def test_vocab_from_tokens_keeps_order_and_specials():
+    from nnlib.data import Vocab
+
+    v = Vocab.from_tokens(["<unk>", "b", "a"], specials=("<unk>",))
+    assert v.tokens == ["<unk>", "b", "a"] and v.index("zzz") == 0 and v.encode("ab").tolist() == [2, 1]
+    plain = Vocab.from_tokens("xyz")
+    with pytest.raises(KeyError, match="has no <unk>"):
+        plain.index("q")
+    with pytest.raises(ValueError, match="repeats"):
+        Vocab.from_tokens(["a", "a"])
+    with pytest.raises(ValueError, match=r"specials \['<pad>'\] are not among the tokens"):
+        Vocab.from_tokens(["a"], specials=("<pad>",))

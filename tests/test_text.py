@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from nnlib.data import Vocab
 from nnlib.functional import log_softmax, softmax
 from nnlib.gradcheck import numerical_gradient, relative_error
-from nnlib.text import (NGramLM, Seq2Seq, SkipGram, Vocab, beam_search, bptt_chunks, dot_attention,
+from nnlib.text import (NGramLM, Seq2Seq, SkipGram, beam_search, bptt_chunks, dot_attention,
                         dot_attention_backward, greedy_decode, nearest_neighbours, noise_distribution,
                         sample, sequence_log_prob, skipgram_pairs, stream_batches, subsample_keep_prob)
 
