@@ -21,12 +21,13 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from .core import Module
 from .data import Vocab, f1_report, format_report, read_conll
 from .functional import log_softmax
 from .losses import softmax_cross_entropy
 from .models import WindowClassifier
 from .optim import Adam
-from .progress import progress
+from .train import fit
 
 # ------------------------------------------------------------------ word features
 
@@ -322,14 +323,32 @@ def _build_model(config, featurizer, tags, rng):
                             dropout=config.dropout, combine=config.combine, rng=rng)
 
 
+class _WindowBatches(Module):
+    """Feeds ``fit`` minibatches of window numbers: forward(batch) looks the batch's windows up
+    in the current word column (rare words replaced anew each epoch) and the feature columns,
+    and runs the window classifier on them."""
+
+    def __init__(self, model, rows, win):
+        self.model, self.rows, self.win = model, rows, win
+        self.words = rows[:, 0]
+
+    def forward(self, batch):
+        w = self.win[batch]  # (B, window) row numbers
+        return self.model(self.words[w], *np.moveaxis(self.rows[w, 1:], -1, 0))
+
+    def backward(self, dscores):
+        return self.model.backward(dscores)
+
+
 def train(train_sents, dev_sents=None, config=None, seed=0, show_progress=True):
     """Train a Tagger on (tokens, tags) sentences, early-stopping on dev entity F1.
 
-    For each ensemble member k (seed + k): shuffle the windows each epoch, replace rare words
-    by <unk> (``Config.unk_prob``), take Adam steps on the softmax cross-entropy of
-    minibatches; after each epoch tag ``dev_sents`` and keep the parameters of the epoch with
-    the best entity F1 (without dev data: the last epoch).  Returns (tagger, history), history
-    a list (one per model) of dicts with per-epoch "loss" and "dev_f1" and "best_epoch".
+    For each ensemble member k (seed + k), ``nnlib.fit`` runs the epochs: replace rare words by
+    <unk> (``Config.unk_prob``), shuffle the windows, take Adam steps on the softmax
+    cross-entropy of minibatches; after each epoch tag ``dev_sents`` and keep the parameters
+    of the epoch with the best entity F1 (without dev data: the last epoch).  Returns
+    (tagger, history), history a list (one per model) of dicts with per-epoch "loss" and
+    "dev_f1" and "best_epoch".
     """
     config = Config() if config is None else config
     featurizer = Featurizer.fit(train_sents, config)
@@ -346,48 +365,22 @@ def train(train_sents, dev_sents=None, config=None, seed=0, show_progress=True):
         rng = np.random.default_rng(seed + k)
         model = _build_model(config, featurizer, tags, rng)
         alone = Tagger(config, featurizer, tags, [model])  # each member early-stops on its own dev F1
-        opt = Adam(model.parameters(), lr=config.lr)
-        hist = {"loss": [], "dev_f1": [], "best_epoch": None}
-        best_f1, best_params = -1.0, None
-        desc = "train" if config.ensemble == 1 else f"train {k + 1}/{config.ensemble}"
-        epochs = range(config.epochs)
-        bar = progress(epochs, desc=desc) if show_progress else epochs
-        for epoch in bar:
-            model.train()
-            words = replace_rare(rows[:, 0], rare, unk, config.unk_prob, rng)
-            feats = rows[:, 1:]
-            order = rng.permutation(len(win))
-            total = 0.0
-            for s in range(0, len(order), config.batch_size):
-                batch = order[s:s + config.batch_size]
-                w = win[batch]  # (B, window) row numbers
-                scores = model(words[w], *np.moveaxis(feats[w], -1, 0))
-                loss, dscores = softmax_cross_entropy(scores, y[batch])
-                opt.zero_grad()
-                model.backward(dscores)
-                opt.step()
-                total += loss * len(batch)
-            hist["loss"].append(total / len(order))
-            postfix = {"loss": hist["loss"][-1]}
-            if dev_sents:
-                dev_f1 = alone.evaluate(dev_sents)["overall"]["f1"]
-                hist["dev_f1"].append(dev_f1)
-                postfix["dev_f1"] = dev_f1
-                if dev_f1 > best_f1:
-                    best_f1, hist["best_epoch"] = dev_f1, epoch
-                    best_params = [p.data.copy() for p in model.parameters()]
-            if show_progress:
-                bar.set_postfix(**postfix)
-            if dev_sents and epoch - hist["best_epoch"] >= config.patience:
-                break
-        if best_params is not None:
-            for p, data in zip(model.parameters(), best_params):
-                p.data[...] = data
-        else:
-            hist["best_epoch"] = len(hist["loss"]) - 1
-        model.eval()
+        batches = _WindowBatches(model, rows, win)
+
+        def new_unks(epoch, batches=batches, rng=rng):
+            batches.words = replace_rare(rows[:, 0], rare, unk, config.unk_prob, rng)
+
+        history = fit(batches, softmax_cross_entropy, Adam(model.parameters(), lr=config.lr),
+                      (np.arange(len(win)), y), config.epochs, config.batch_size, rng=rng,
+                      early_stopping=config.patience if dev_sents else None,
+                      score=(lambda m, alone=alone: alone.evaluate(dev_sents)["overall"]["f1"]) if dev_sents else None,
+                      score_name="dev_f1", on_epoch_start=new_unks, show_progress=show_progress,
+                      desc="train" if config.ensemble == 1 else f"train {k + 1}/{config.ensemble}")
+        losses = history["train_loss"]
+        best = history["best_epoch"]
+        histories.append({"loss": losses, "dev_f1": history.get("dev_f1", []),
+                          "best_epoch": len(losses) - 1 if best is None else best})
         tagger.models.append(model)
-        histories.append(hist)
     return tagger, histories
 
 

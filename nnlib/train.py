@@ -12,32 +12,39 @@ def accuracy(scores, labels):
 
 
 def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_stopping=None,
-        metric=None, rng=None, show_progress=True, desc="train", scheduler=None):
+        metric=None, rng=None, show_progress=True, desc="train", scheduler=None,
+        score=None, score_name="score", on_epoch_start=None):
     """Train ``model`` with minibatches and return its history.
 
     data, val: (X, y) pairs of arrays with N rows.  loss_fn(scores, y) -> (loss, dscores),
     as the functions in ``nnlib.losses``.  metric(scores, y) -> float, e.g. ``accuracy``.
-    Each epoch shuffles with ``rng`` (default_rng(0) if None), then for every minibatch:
-    zero_grad, forward, loss, backward, step.  After the epoch the model is evaluated on
-    ``val`` in eval mode.  early_stopping=k stops when the validation loss has not improved
-    for k epochs and restores the parameters of the best epoch.  scheduler (from
-    ``nnlib.optim.lr_scheduler``) steps once after every epoch; ReduceLROnPlateau gets the
-    validation loss (the training loss without ``val``).  A loss that becomes nan or inf
-    stops training with a FloatingPointError naming the epoch and step.
+    Each epoch calls ``on_epoch_start(epoch)`` if given (to change the data, say), shuffles
+    with ``rng`` (default_rng(0) if None), then for every minibatch: zero_grad, forward, loss,
+    backward, step.  After the epoch, in eval mode, the model is evaluated on ``val`` and by
+    ``score(model) -> float`` (higher is better, e.g. a dev F1; recorded as ``score_name``).
+    The best epoch is the one with the best score, or without ``score`` the lowest validation
+    loss; early_stopping=k stops when it has not improved for k epochs and restores the
+    parameters of the best epoch.  scheduler (from ``nnlib.optim.lr_scheduler``) steps once
+    after every epoch; ReduceLROnPlateau gets the validation loss (the training loss without
+    ``val``).  A loss that becomes nan or inf stops training with a FloatingPointError naming
+    the epoch and step.
 
     Returns a dict of per-epoch lists: train_loss (mean over the epoch's minibatches),
-    train_metric, val_loss, val_metric (present only when computable), plus best_epoch.
+    train_metric, val_loss, val_metric, score_name (present only when computable), plus
+    best_epoch (None without val or score).
     """
-    if early_stopping is not None and val is None:
-        raise ValueError("fit: early_stopping needs validation data (val=...)")
+    if early_stopping is not None and val is None and score is None:
+        raise ValueError("fit: early_stopping needs validation data (val=...) or a score function")
     rng = np.random.default_rng(0) if rng is None else rng
     X, y = data
     n = len(X)
-    history = {"train_loss": [], "train_metric": [], "val_loss": [], "val_metric": []}
-    best, best_epoch, best_params = np.inf, None, None
+    history = {"train_loss": [], "train_metric": [], "val_loss": [], "val_metric": [], score_name: []}
+    best, best_epoch, best_params = -np.inf, None, None  # best of the monitored value, higher is better
     epochs_iter = progress(range(epochs), desc=desc) if show_progress else range(epochs)
     for epoch in epochs_iter:
         model.train()
+        if on_epoch_start is not None:
+            on_epoch_start(epoch)
         order = rng.permutation(n)
         total, hits = 0.0, 0.0
         for start in range(0, n, batch_size):
@@ -57,16 +64,24 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
         if metric is not None:
             history["train_metric"].append(hits / n)
         postfix = {"loss": total / n}
+        monitored = None
         if val is not None:
             model.eval()
             val_scores = model(val[0])
             val_loss = loss_fn(val_scores, val[1])[0]
             history["val_loss"].append(val_loss)
             postfix["val_loss"] = val_loss
+            monitored = -val_loss
             if metric is not None:
                 history["val_metric"].append(metric(val_scores, val[1]))
-            if val_loss < best:
-                best, best_epoch = val_loss, epoch
+        if score is not None:
+            model.eval()
+            value = float(score(model))
+            history[score_name].append(value)
+            postfix[score_name] = monitored = value
+        if monitored is not None:
+            if monitored > best:
+                best, best_epoch = monitored, epoch
                 best_params = [p.data.copy() for p in model.parameters()]
             elif early_stopping is not None and epoch - best_epoch >= early_stopping:
                 break
