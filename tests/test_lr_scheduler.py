@@ -14,6 +14,16 @@ def params(n=2, seed=0):
     return [nnlib.Parameter(r.standard_normal((3, 2))) for _ in range(n)]
 
 
+def step_both(r, torch, pairs, opt, topt):
+    """Give each (nnlib, torch) parameter pair the same random gradient, then step both optimisers."""
+    for x, tx in pairs:
+        g = r.standard_normal(x.shape)
+        x.grad[...] = g
+        tx.grad = torch.tensor(g)
+    opt.step()
+    topt.step()
+
+
 def test_closed_forms():
     opt = SGD(params(), lr=0.5)
     s = StepLR(opt, step_size=3, gamma=0.1)
@@ -108,12 +118,7 @@ def test_reduce_on_plateau_and_groups_equal_torch():
                                                         threshold_mode="abs", cooldown=2, min_lr=[1e-4, 1e-3])
     r = np.random.default_rng(2)
     for metric in r.uniform(0, 1, 25):
-        for x, tx in ((a, ta), (b, tb)):
-            g = r.standard_normal(x.shape)
-            x.grad[...] = g
-            tx.grad = torch.tensor(g)
-        opt.step()
-        topt.step()
+        step_both(r, torch, ((a, ta), (b, tb)), opt, topt)
         sched.step(metric)
         tsched.step(metric)
         assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-15)
@@ -130,12 +135,7 @@ def test_groups_equal_torch_for_every_optimiser():
         topt = theirs([{"params": [ta], "weight_decay": 0.05}, {"params": [tb], "lr": 0.002}], **kw)
         r = np.random.default_rng(3)
         for _ in range(10):
-            for x, tx in ((a, ta), (b, tb)):
-                g = r.standard_normal(x.shape)
-                x.grad[...] = g
-                tx.grad = torch.tensor(g)
-            opt.step()
-            topt.step()
+            step_both(r, torch, ((a, ta), (b, tb)), opt, topt)
         assert np.allclose(a.data, ta.detach().numpy(), rtol=1e-12), ours
         assert np.allclose(b.data, tb.detach().numpy(), rtol=1e-12), ours
 
