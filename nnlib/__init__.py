@@ -2,7 +2,7 @@
 written to be read alongside the chapters of the book in ``chapters/``."""
 # nnlib.ner is a command-line program (python -m nnlib.ner): import it explicitly.
 from . import (autograd, cascade, conv, core, data, energy, functional, gradcheck, init, layers, losses,
-               models, optim, pinn, plot, progress, rnn, som, train)
+               models, optim, pinn, plot, progress, reference, rnn, som, train)
 from .autograd import Value
 from .conv import AvgPool2d, Conv2d, MaxPool2d, col2im, conv_output_size, im2col
 from .core import Module, Parameter, Sequential

@@ -6,6 +6,7 @@ import pytest
 import nnlib
 from nnlib import layers
 from nnlib.conv import AvgPool2d, Conv2d, MaxPool2d, col2im, conv_output_size, im2col
+from nnlib import reference
 from nnlib.gradcheck import check_module, relative_error
 
 TOL = 1e-7
@@ -19,63 +20,6 @@ def distinct(shape, spacing=0.1):
     """Values at least ``spacing`` apart in random order: no two window entries are within
     the finite-difference step of each other, so a max pool's argmax cannot flip."""
     return (rng().permutation(int(np.prod(shape))) * spacing - 1.0).reshape(shape)
-
-
-# ------------------------------------------------------------------ naive references
-
-def naive_conv2d(x, W, b, stride=(1, 1), padding=(0, 0)):
-    """y[n, f, a, b] = b[f] + Σ_{c,i,j} W[f, c, i, j] x_pad[n, c, s_h a + i, s_w b + j], by loops."""
-    N, C, H, Wd = x.shape
-    F, _, kh, kw = W.shape
-    (sh, sw), (ph, pw) = stride, padding
-    xp = np.zeros((N, C, H + 2 * ph, Wd + 2 * pw))
-    xp[:, :, ph:ph + H, pw:pw + Wd] = x
-    OH, OW = (H + 2 * ph - kh) // sh + 1, (Wd + 2 * pw - kw) // sw + 1
-    y = np.zeros((N, F, OH, OW))
-    for n in range(N):
-        for f in range(F):
-            for a in range(OH):
-                for bb in range(OW):
-                    total = 0.0 if b is None else b[f]
-                    for c in range(C):
-                        for i in range(kh):
-                            for j in range(kw):
-                                total += W[f, c, i, j] * xp[n, c, sh * a + i, sw * bb + j]
-                    y[n, f, a, bb] = total
-    return y
-
-
-def naive_pool(x, kernel, stride, reduce):
-    """reduce(window) for every kh×kw window, by loops."""
-    N, C, H, W = x.shape
-    (kh, kw), (sh, sw) = kernel, stride
-    OH, OW = (H - kh) // sh + 1, (W - kw) // sw + 1
-    y = np.zeros((N, C, OH, OW))
-    for n in range(N):
-        for c in range(C):
-            for a in range(OH):
-                for b in range(OW):
-                    y[n, c, a, b] = reduce(x[n, c, sh * a:sh * a + kh, sw * b:sw * b + kw])
-    return y
-
-
-def naive_maxpool_backward(x, dout, kernel, stride):
-    """Each dout entry added at its window's first maximum in row-major order, by loops."""
-    (kh, kw), (sh, sw) = kernel, stride
-    dx = np.zeros_like(x)
-    N, C, OH, OW = dout.shape
-    for n in range(N):
-        for c in range(C):
-            for a in range(OH):
-                for b in range(OW):
-                    best = None
-                    for i in range(kh):
-                        for j in range(kw):
-                            v = x[n, c, sh * a + i, sw * b + j]
-                            if best is None or v > best[0]:
-                                best = (v, i, j)
-                    dx[n, c, sh * a + best[1], sw * b + best[2]] += dout[n, c, a, b]
-    return dx
 
 
 # ------------------------------------------------------------------ gradient checks
@@ -123,7 +67,7 @@ def test_gradcheck(name):
 def test_conv_forward_matches_loops(c_in, c_out, kernel, stride, padding, bias, shape):
     conv = Conv2d(c_in, c_out, kernel, stride, padding, bias, rng=rng())
     x = rng().standard_normal(shape)
-    expected = naive_conv2d(x, conv.W.data, None if conv.b is None else conv.b.data,
+    expected = reference.conv2d_loops(x, conv.W.data, None if conv.b is None else conv.b.data,
                             conv.stride, conv.padding)
     assert conv(x).shape == expected.shape
     assert relative_error(conv(x), expected) < 1e-13
@@ -137,10 +81,10 @@ def test_pools_match_loops(kernel, stride, shape):
     x = rng().standard_normal(shape)
     x[0, 0, :2, :] = 0.0  # ties, as after a ReLU
     for module, reduce in [(MaxPool2d(kernel, stride), np.max), (AvgPool2d(kernel, stride), np.mean)]:
-        assert relative_error(module(x), naive_pool(x, module.kernel_size, module.stride, reduce)) < 1e-15
+        assert relative_error(module(x), reference.pool_loops(x, module.kernel_size, module.stride, reduce)) < 1e-15
     pool = MaxPool2d(kernel, stride)
     dout = rng().standard_normal(pool(x).shape)
-    assert np.array_equal(pool.backward(dout), naive_maxpool_backward(x, dout, pool.kernel_size, pool.stride))
+    assert np.array_equal(pool.backward(dout), reference.maxpool_backward_loops(x, dout, pool.kernel_size, pool.stride))
 
 
 # ------------------------------------------------------------------ im2col / col2im

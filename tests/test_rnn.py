@@ -8,6 +8,7 @@ import pytest
 
 import nnlib
 
+from nnlib import reference
 from nnlib.core import Parameter
 from nnlib.gradcheck import numerical_gradient, relative_error
 from nnlib.rnn import GRU, LSTM, RNN, clip_grad_norm
@@ -27,56 +28,6 @@ def rng():
     return np.random.default_rng(0)
 
 
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-# ------------------------------------------------- references, unrolled from the equations
-
-def reference_rnn(cell, x, h):
-    """h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), one step at a time."""
-    f = np.tanh if cell.nonlinearity == "tanh" else (lambda a: np.maximum(a, 0.0))
-    out = []
-    for x_t in x:
-        h = f(x_t @ cell.W_ih.data.T + cell.b_ih.data + h @ cell.W_hh.data.T + cell.b_hh.data)
-        out.append(h)
-    return np.array(out), h
-
-
-def reference_lstm(cell, x, h, c):
-    """torch.nn.LSTM's equations, gate by gate, with the blocks in the order i, f, g, o."""
-    W_ii, W_if, W_ig, W_io = np.split(cell.W_ih.data, 4)
-    W_hi, W_hf, W_hg, W_ho = np.split(cell.W_hh.data, 4)
-    b_ii, b_if, b_ig, b_io = np.split(cell.b_ih.data, 4)
-    b_hi, b_hf, b_hg, b_ho = np.split(cell.b_hh.data, 4)
-    out = []
-    for x_t in x:
-        i = sigmoid(x_t @ W_ii.T + b_ii + h @ W_hi.T + b_hi)
-        f = sigmoid(x_t @ W_if.T + b_if + h @ W_hf.T + b_hf)
-        g = np.tanh(x_t @ W_ig.T + b_ig + h @ W_hg.T + b_hg)
-        o = sigmoid(x_t @ W_io.T + b_io + h @ W_ho.T + b_ho)
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        out.append(h)
-    return np.array(out), h, c
-
-
-def reference_gru(cell, x, h):
-    """torch.nn.GRU's equations, gate by gate, with the blocks in the order r, z, n."""
-    W_ir, W_iz, W_in = np.split(cell.W_ih.data, 3)
-    W_hr, W_hz, W_hn = np.split(cell.W_hh.data, 3)
-    b_ir, b_iz, b_in = np.split(cell.b_ih.data, 3)
-    b_hr, b_hz, b_hn = np.split(cell.b_hh.data, 3)
-    out = []
-    for x_t in x:
-        r = sigmoid(x_t @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
-        z = sigmoid(x_t @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
-        n = np.tanh(x_t @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
-        h = (1 - z) * n + z * h
-        out.append(h)
-    return np.array(out), h
-
-
 @pytest.mark.parametrize("name", sorted(CELLS))
 @pytest.mark.parametrize("given_state", [True, False], ids=["state", "zeros"])
 def test_forward_matches_unrolled_reference(name, given_state):
@@ -88,11 +39,11 @@ def test_forward_matches_unrolled_reference(name, given_state):
         h0, c0 = np.zeros((N, H)), np.zeros((N, H))
     if isinstance(cell, LSTM):
         out, (h_T, c_T) = cell(x, (h0, c0) if given_state else None)
-        ref_out, ref_h, ref_c = reference_lstm(cell, x, h0, c0)
+        ref_out, ref_h, ref_c = reference.lstm_steps(cell, x, h0, c0)
         assert np.allclose(c_T, ref_c, rtol=0, atol=1e-14)
     else:
         out, h_T = cell(x, h0 if given_state else None)
-        ref_out, ref_h = (reference_rnn if isinstance(cell, RNN) else reference_gru)(cell, x, h0)
+        ref_out, ref_h = (reference.rnn_steps if isinstance(cell, RNN) else reference.gru_steps)(cell, x, h0)
     assert out.shape == (T, N, H) and h_T.shape == (N, H)
     assert np.allclose(out, ref_out, rtol=0, atol=1e-14)
     assert np.array_equal(h_T, out[-1])
@@ -274,7 +225,7 @@ def test_integer_input_and_default_state():
     cell = GRU(2, 3, rng=rng())
     out, h_T = cell([[[1, 2]], [[0, 1]]])
     assert out.dtype == np.float64 and out.shape == (2, 1, 3)
-    ref, _ = reference_gru(cell, np.array([[[1.0, 2.0]], [[0.0, 1.0]]]), np.zeros((1, 3)))
+    ref, _ = reference.gru_steps(cell, np.array([[[1.0, 2.0]], [[0.0, 1.0]]]), np.zeros((1, 3)))
     assert np.allclose(out, ref, rtol=0, atol=1e-14)
 
 
