@@ -10,7 +10,7 @@ from .gradcheck import check_module, numerical_gradient, relative_error
 from .layers import (GELU, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten, LeakyReLU, Linear, PReLU,
                      ReLU, Residual, Sigmoid, Tanh)
 from .losses import max_margin_loss, mse_loss, softmax_cross_entropy
-from .optim import SGD, Adadelta, Adagrad, Adam, NAdam, RMSprop, clip_grad_norm
+from .optim import SGD, Adadelta, Adagrad, Adam, NAdam, RMSprop, SparseAdam, clip_grad_norm
 from .optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, ReduceLROnPlateau, StepLR
 from .rnn import GRU, LSTM, RNN
 from .train import fit

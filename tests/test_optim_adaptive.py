@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import nnlib
 from nnlib import optim
 from nnlib.core import Parameter
 
@@ -140,3 +141,42 @@ def test_matches_torch_if_installed(opt_class, reference, cfg):
             assert np.allclose(ours[step], tw.detach().numpy(), rtol=1e-12, atol=1e-14), f"step {step + 1}"
     finally:
         torch.set_default_dtype(old)
+
+
+def test_sparse_adam_touches_only_used_rows():
+    from nnlib.optim import SparseAdam
+
+    table = nnlib.Parameter(np.arange(12.0).reshape(4, 3))
+    opt = SparseAdam([table], lr=0.1)
+    table.grad[1] = [1.0, -2.0, 0.0]
+    before = table.data.copy()
+    opt.step()
+    assert np.array_equal(table.data[[0, 2, 3]], before[[0, 2, 3]])  # unused rows: value and moments stay
+    assert np.allclose(table.data[1], before[1] - 0.1 * np.array([1.0, -1.0, 0.0]), atol=1e-7)  # first step: lr·sign
+    assert not opt.state[0]["exp_avg"][[0, 2, 3]].any()
+    opt.zero_grad()
+    opt.step()  # no row used: nothing moves, but the step count advances as torch's does
+    assert opt.state[0]["step"] == 2
+
+
+def test_sparse_adam_equals_torch_on_embedding_rows():
+    torch = pytest.importorskip("torch")
+    from nnlib.optim import SparseAdam
+
+    r = np.random.default_rng(4)
+    emb = nnlib.Embedding(20, 5, rng=r)
+    temb = torch.nn.Embedding(20, 5, sparse=True).double()
+    with torch.no_grad():
+        temb.weight.copy_(torch.tensor(emb.W.data))
+    opt, topt = SparseAdam([emb.W], lr=0.01, betas=(0.8, 0.99)), torch.optim.SparseAdam(list(temb.parameters()), lr=0.01, betas=(0.8, 0.99))
+    for _ in range(12):
+        idx = r.integers(0, 20, (6, 3))
+        dout = r.standard_normal((6, 3, 5))
+        opt.zero_grad()
+        emb(idx)
+        emb.backward(dout)
+        opt.step()
+        topt.zero_grad()
+        temb(torch.tensor(idx)).backward(torch.tensor(dout))
+        topt.step()
+        assert np.allclose(emb.W.data, temb.weight.detach().numpy(), rtol=1e-12, atol=1e-14)

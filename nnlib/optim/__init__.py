@@ -268,6 +268,43 @@ class NAdam(Optimizer):
                 p.data -= lr * mu_next / (1.0 - state["mu_product"] * mu_next) * m / denom
 
 
+class SparseAdam(Optimizer):
+    """Adam that updates only the rows a step has a gradient for, as ``torch.optim.SparseAdam``
+    does for the sparse gradient of an ``Embedding(sparse=True)``: rows whose gradient is all
+    zero (words the batch did not use) keep their value and their moments.
+
+    A row's moments and value change only when the row is used; the step count t is the
+    parameter's, so bias corrections use it for every row:
+    m_r = β1 m_r + (1 − β1) g_r;  v_r = β2 v_r + (1 − β2) g_r²;
+    w_r ← w_r − lr·sqrt(1 − β2^t)/(1 − β1^t) · m_r / (sqrt(v_r) + eps).
+    A row is the first axis (an embedding's token); a 1-d parameter counts each entry as a row.
+    Chapter: "NER and window classification" (training on a large vocabulary).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+        for p, state in zip(self.params, self.state):
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+
+    def step(self):
+        for group, items in self._groups():
+            beta1, beta2 = group["betas"]
+            for p, state in items:
+                grad = p.grad.reshape(len(p.grad), -1) if p.grad.ndim else p.grad.reshape(1, 1)
+                rows = np.flatnonzero(np.any(grad != 0, axis=1))
+                state["step"] += 1
+                if not len(rows):
+                    continue
+                t = state["step"]
+                g = p.grad[rows]
+                m, v = state["exp_avg"][rows], state["exp_avg_sq"][rows]  # copies: written back below
+                m += (1 - beta1) * (g - m)
+                v += (1 - beta2) * (g * g - v)
+                state["exp_avg"][rows], state["exp_avg_sq"][rows] = m, v
+                step_size = group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+                p.data[rows] -= step_size * m / (np.sqrt(v) + group["eps"])
+
+
 def clip_grad_norm(parameters, max_norm):
     """Scale all gradients together so that their joint L2 norm is at most ``max_norm``.
 
