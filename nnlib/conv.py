@@ -201,7 +201,7 @@ class Conv2d(Module):
 
     def backward(self, dout):
         """dout (N, F, OH, OW) → dx (N, C, H, W), a batch-last view; adds dW = dY colsᵀ and db = Σ dout."""
-        cols, x_shape, y_shape, ones_below = cached(self, "cache")
+        cols, x_shape, y_shape, ones_below = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, y_shape, self._name())
         N, F, OH, OW = y_shape
@@ -236,7 +236,6 @@ class _Pool2d(Module):
         if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"{who}: padding {self.padding} must be at most half the kernel size "
                              f"{self.kernel_size} (as in PyTorch)")
-        self.x = None  # the last input: backward needs its shape and gives dx its memory layout
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -269,7 +268,7 @@ class _Pool2d(Module):
         return dx_padded[:, :, ph:dx_padded.shape[2] - ph, pw:dx_padded.shape[3] - pw].copy()
 
     def _padded_shape(self):
-        N, C, H, W = cached(self, "x").shape
+        N, C, H, W = cached(self)[0].shape  # cache[0] is the input x
         return (N, C, H + 2 * self.padding[0], W + 2 * self.padding[1])
 
     def _offsets(self, x_shape):
@@ -295,7 +294,7 @@ class _Pool2d(Module):
         y_shape = x_shape[:2] + (conv_output_size(x_shape[2], kh, sh), conv_output_size(x_shape[3], kw, sw))
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, y_shape, self._name())
-        laid_out = np.empty_like(self.x, shape=y_shape)  # order "K" keeps x's layout
+        laid_out = np.empty_like(self.cache[0], shape=y_shape)  # order "K" keeps x's layout
         if dout.strides == laid_out.strides:
             return dout
         laid_out[...] = dout
@@ -321,7 +320,7 @@ class MaxPool2d(_Pool2d):
         y, arg = self._max_and_index(xp, nan_wins=False)
         if np.isnan(y).any():  # redo with the extra NaN test only when there is a NaN
             y, arg = self._max_and_index(xp, nan_wins=True)
-        self.x, self.arg = x, arg
+        self.cache = (x, arg)
         return y
 
     def _max_and_index(self, x, nan_wins):
@@ -346,13 +345,14 @@ class MaxPool2d(_Pool2d):
     def backward(self, dout):
         """dout (N, C, OH, OW) → dx (N, C, H, W): dout at each window's argmax, 0 elsewhere."""
         dout = self._dout(dout)
-        dx = np.zeros_like(self.x, shape=self._padded_shape())  # laid out as x: the layer below sees one layout
+        x, arg = self.cache
+        dx = np.zeros_like(x, shape=self._padded_shape())  # laid out as x: the layer below sees one layout
         overlapping = self._overlapping()
         for k, window_pixel in enumerate(self._offsets(dx.shape)):
             if overlapping:
-                dx[window_pixel] += dout * (self.arg == k)
+                dx[window_pixel] += dout * (arg == k)
             else:  # disjoint windows: each pixel is written once, straight into dx
-                np.multiply(dout, self.arg == k, out=dx[window_pixel])
+                np.multiply(dout, arg == k, out=dx[window_pixel])
         return self._crop(dx)
 
 
@@ -395,7 +395,7 @@ class AvgPool2d(_Pool2d):
         for window_pixel in offsets:
             y += xp[window_pixel]
         y *= 1.0 / self._divisor(xp.shape)
-        self.x = x
+        self.cache = (x,)
         return y
 
     def backward(self, dout):
@@ -403,7 +403,7 @@ class AvgPool2d(_Pool2d):
         dout = self._dout(dout)
         padded_shape = self._padded_shape()
         share = dout * (1.0 / self._divisor(padded_shape))
-        dx = np.zeros_like(self.x, shape=padded_shape)  # laid out as x: the layer below sees one layout
+        dx = np.zeros_like(self.cache[0], shape=padded_shape)  # laid out as x: the layer below sees one layout
         overlapping = self._overlapping()
         for window_pixel in self._offsets(dx.shape):
             if overlapping:

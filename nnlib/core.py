@@ -1,7 +1,8 @@
 """Parameters, modules and containers: the skeleton every nnlib layer hangs on.
 
-A ``Module`` does two things: ``forward(x)`` computes the output and caches what the
-backward pass needs; ``backward(dout)`` returns the gradient with respect to the input and
+A ``Module`` does two things: ``forward(x)`` computes the output and keeps what the
+backward pass needs in ``self.cache``, a tuple (a named tuple where a reader may want its
+parts, such as an LSTM's gates); ``backward(dout)`` returns the gradient with respect to the input and
 *adds* the parameter gradients into ``p.grad`` (so gradients from several uses accumulate,
 as in PyTorch, until ``zero_grad()``).  Explained in the chapter "Matrix notation and why
 nonlinearity"; backpropagation itself in "Backpropagation".
@@ -33,6 +34,7 @@ class Module:
     """
 
     training = True  # class default; train()/eval() set it per instance
+    cache = None  # what forward stores for backward: a tuple (``x, = cached(self)`` reads it back)
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -161,9 +163,9 @@ def check_same_shape(dout, shape, who):
                          f"but the forward output had shape {tuple(shape)}")
 
 
-def cached(module, attr):
-    """Fetch what forward cached, or explain that backward came before forward."""
-    value = getattr(module, attr, None)
-    if value is None:
+def cached(module):
+    """``module.cache``, the tuple forward stored for backward, or a RuntimeError if backward
+    came before forward."""
+    if module.cache is None:
         raise RuntimeError(f"{type(module).__name__}.backward called before forward")
-    return value
+    return module.cache

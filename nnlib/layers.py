@@ -27,7 +27,6 @@ class Linear(Module):
         bound = 1.0 / math.sqrt(in_features)
         self.W = Parameter(rng.uniform(-bound, bound, (out_features, in_features)))
         self.b = Parameter(rng.uniform(-bound, bound, out_features)) if bias else None
-        self.x = None
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.b is not None}"
@@ -38,13 +37,13 @@ class Linear(Module):
     def forward(self, x):
         x = as_float_array(x, self._name())
         check_last_dim(x, self.in_features, self._name())
-        self.x = x
+        self.cache = (x,)
         y = x @ self.W.data.T
         return y + self.b.data if self.b is not None else y
 
     def backward(self, dout):
         """dout (N, *, out) → dx (N, *, in); adds dW = dout^T x and db = Σ dout."""
-        x = cached(self, "x")
+        x, = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, x.shape[:-1] + (self.out_features,), self._name())
         x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
@@ -64,11 +63,12 @@ class Activation(Module):
         raise NotImplementedError
 
     def forward(self, x):
-        self.x = as_float_array(x, type(self).__name__)
-        return self.f(self.x)
+        x = as_float_array(x, type(self).__name__)
+        self.cache = (x,)
+        return self.f(x)
 
     def backward(self, dout):
-        x = cached(self, "x")
+        x, = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, x.shape, type(self).__name__)
         return dout * self.df(x)
@@ -123,7 +123,7 @@ class PReLU(Activation):
         return F.prelu_grad(x, self.a.data[0])
 
     def backward(self, dout):
-        x = cached(self, "x")
+        x, = cached(self)
         # y = a·x where x ≤ 0, so dy/da = x there and 0 elsewhere; one slope, so sum everything
         self.a.grad += np.sum(np.asarray(dout) * np.where(x > 0, 0.0, x))
         return super().backward(dout)
@@ -136,11 +136,12 @@ class Flatten(Module):
         x = as_float_array(x, "Flatten")
         if x.ndim < 1:
             raise ValueError(f"Flatten expects input of shape (N, ...), got shape {x.shape}")
-        self.x_shape = x.shape
+        self.cache = (x.shape,)
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dout):
-        return np.asarray(dout, dtype=np.float64).reshape(cached(self, "x_shape"))
+        x_shape, = cached(self)
+        return np.asarray(dout, dtype=np.float64).reshape(x_shape)
 
 
 class Embedding(Module):
@@ -157,7 +158,6 @@ class Embedding(Module):
         rng = np.random.default_rng() if rng is None else rng
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.W = Parameter(rng.standard_normal((num_embeddings, embedding_dim)))
-        self.idx = None
 
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}"
@@ -170,11 +170,11 @@ class Embedding(Module):
         if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
             raise ValueError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must lie in "
                              f"[0, {self.num_embeddings}), got values from {idx.min()} to {idx.max()}")
-        self.idx = idx
+        self.cache = (idx,)
         return self.W.data[idx]
 
     def backward(self, dout):
-        idx = cached(self, "idx")
+        idx, = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, idx.shape + (self.embedding_dim,), "Embedding")
         # np.add.at, unlike W.grad[idx] += dout, adds once per occurrence of a repeated index
@@ -196,7 +196,6 @@ class Dropout(Module):
             raise ValueError(f"Dropout probability must be in [0, 1], got {p}")
         self.p = p
         self.rng = np.random.default_rng() if rng is None else rng
-        self.mask = None
 
     def extra_repr(self):
         return f"p={self.p}"
@@ -204,15 +203,16 @@ class Dropout(Module):
     def forward(self, x):
         x = as_float_array(x, "Dropout")
         if not self.training or self.p == 0.0:
-            self.mask = np.ones_like(x)
+            mask = np.ones_like(x)
         elif self.p == 1.0:
-            self.mask = np.zeros_like(x)  # everything dropped; avoid dividing by 1 − p = 0
+            mask = np.zeros_like(x)  # everything dropped; avoid dividing by 1 − p = 0
         else:
-            self.mask = (self.rng.random(x.shape) >= self.p) / (1.0 - self.p)
-        return x * self.mask
+            mask = (self.rng.random(x.shape) >= self.p) / (1.0 - self.p)
+        self.cache = (mask,)
+        return x * mask
 
     def backward(self, dout):
-        mask = cached(self, "mask")
+        mask, = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, mask.shape, "Dropout")
         return dout * mask
@@ -271,7 +271,7 @@ class _BatchNorm(Module):
 
     def backward(self, dout):
         """dout shaped as x → dx; adds dγ = Σ dout·x̂ and dβ = Σ dout over all but the channel axis."""
-        x_hat, inv_std, batch_stats = cached(self, "cache")
+        x_hat, inv_std, batch_stats = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
         check_same_shape(dout, x_hat.shape, self._name())
         axes, view = self._axes_and_view()

@@ -93,7 +93,7 @@ class TanhMLP(Module):
                    g'' = ga'' s.
         At the input x' and x'' are constants, so dL/dx is the gradient arriving at a.
         """
-        inputs, slopes, x_shape = cached(self, "cache")
+        inputs, slopes, x_shape = cached(self)
         out_shape = x_shape[:-1] + (self.sizes[-1],)
         grads = []
         for g in (du_out, ddu_out, dd2u_out):

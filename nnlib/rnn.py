@@ -22,11 +22,20 @@ and dW_hh are one GEMM each, so a step costs one GEMM and a dozen element-wise o
 (H, N) blocks that stay in cache.
 """
 import math
+from collections import namedtuple
 
 import numpy as np
 
 from .core import Module, Parameter, as_float_array, cached, check_same_shape
 from .optim import clip_grad_norm  # noqa: F401  (its old home: nnlib.rnn.clip_grad_norm still works)
+
+
+# What LSTM and GRU keep for backward, by name, since a reader may want to look at the gates.
+# All states and gates are columns: hs, cs (T + 1, H, N) hold h_0 … h_T and c_0 … c_T;
+# LSTM gates (T, 4H, N) hold the activations i, f, g, o of every step; tanh_c (T, H, N);
+# GRU gates (T, 3H, N) hold r, z, n; hn (T, H, N) is W_hn h_{t-1} + b_hn.
+LSTMCache = namedtuple("LSTMCache", "x hs cs gates tanh_c")
+GRUCache = namedtuple("GRUCache", "x hs gates hn")
 
 
 def _sigmoid_(a):
@@ -48,7 +57,6 @@ class _Recurrent(Module):
         rng = np.random.default_rng() if rng is None else rng
         self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.directions = num_layers, 2 if bidirectional else 1
-        self.x = None
         self.dh0 = None
         if num_layers < 1:
             raise ValueError(f"{type(self).__name__}: num_layers must be at least 1, got {num_layers}")
@@ -99,7 +107,8 @@ class _Recurrent(Module):
     def _stack_forward(self, x, initial):
         """Run the cells layer by layer; ``initial`` holds each cell's initial state (or None).
         Returns the last layer's output (T, N, directions·H) and each cell's final state."""
-        x = self.x = self._check_x(x)
+        x = self._check_x(x)
+        self.cache = (x,)  # the cells keep their own caches
         finals = []
         for k in range(self.num_layers):
             outs = []
@@ -118,7 +127,7 @@ class _Recurrent(Module):
         return out, np.stack(finals)
 
     def _stack_backward_h(self, dout, dh_T):
-        N = cached(self, "x").shape[1]
+        N = cached(self)[0].shape[1]
         return self._stack_backward(dout, self._stack_states(dh_T, N, "dh_T"))
 
     def _stack_backward(self, dout, final_grads):
@@ -126,7 +135,7 @@ class _Recurrent(Module):
         H = self.hidden_size
         if dout is not None:
             dout = np.asarray(dout, dtype=np.float64)
-            T, N = cached(self, "x").shape[:2]
+            T, N = cached(self)[0].shape[:2]
             check_same_shape(dout, (T, N, self.directions * H), self._name())
         for k in reversed(range(self.num_layers)):
             dx = None
@@ -239,7 +248,7 @@ class RNN(_Recurrent):
                 np.tanh(h, out=h)
             else:
                 np.maximum(h, 0.0, out=h)
-        self.x, self.hs = x, hs
+        self.cache = (x, hs)
         out = hs[1:].transpose(0, 2, 1).copy()  # back to rows (T, N, H), and a copy of the cache
         return out, hs[T].T.copy()
 
@@ -251,7 +260,7 @@ class RNN(_Recurrent):
         """
         if self.cells:
             return self._stack_backward_h(dout, dh_T)
-        hs, x = cached(self, "hs"), self.x
+        x, hs = cached(self)
         T, N, _ = x.shape
         dout = self._dout_columns(dout, T, N)
         dh = self._final_grad_column(dh_T, N, "dh_T")
@@ -316,7 +325,7 @@ class LSTM(_Recurrent):
             c += ig
             np.tanh(c, out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=hs[t + 1])
-        self.x, self.hs, self.cs, self.gates, self.tanh_c = x, hs, cs, gates, tanh_c
+        self.cache = LSTMCache(x, hs, cs, gates, tanh_c)
         out = hs[1:].transpose(0, 2, 1).copy()
         return out, (hs[T].T.copy(), cs[T].T.copy())
 
@@ -327,14 +336,13 @@ class LSTM(_Recurrent):
         ``self.dh0`` and ``self.dc0``.
         """
         if self.cells:  # a stack: dstate and the stored dh0, dc0 are (num_layers·directions, N, H)
-            T, N = cached(self, "x").shape[:2]
+            T, N = cached(self)[0].shape[:2]
             dh_T, dc_T = (None, None) if dstate is None else dstate
             grads = zip(self._stack_states(dh_T, N, "dh_T"), self._stack_states(dc_T, N, "dc_T"))
             dx = self._stack_backward(dout, [None if h is None and c is None else (h, c) for h, c in grads])
             self.dc0 = np.stack([cell.dc0 for cell in self.cells])
             return dx
-        hs, x = cached(self, "hs"), self.x
-        cs, gates, tanh_c = self.cs, self.gates, self.tanh_c
+        x, hs, cs, gates, tanh_c = cached(self)
         T, N, _ = x.shape
         H = self.hidden_size
         dout = self._dout_columns(dout, T, N)
@@ -425,7 +433,7 @@ class GRU(_Recurrent):
             np.subtract(hs[t], n, out=h)
             h *= z
             h += n
-        self.x, self.hs, self.gates, self.hn = x, hs, gates, hn
+        self.cache = GRUCache(x, hs, gates, hn)
         out = hs[1:].transpose(0, 2, 1).copy()
         return out, hs[T].T.copy()
 
@@ -437,8 +445,7 @@ class GRU(_Recurrent):
         """
         if self.cells:
             return self._stack_backward_h(dout, dh_T)
-        hs, x = cached(self, "hs"), self.x
-        gates, hn = self.gates, self.hn
+        x, hs, gates, hn = cached(self)
         T, N, _ = x.shape
         H = self.hidden_size
         dout = self._dout_columns(dout, T, N)

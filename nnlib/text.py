@@ -6,7 +6,7 @@ Sequences are sequence first, as in ``nnlib.rnn``: token ids (T, N), vectors (T,
 """
 import numpy as np
 
-from .core import Module, Parameter, check_same_shape
+from .core import Module, Parameter, cached, check_same_shape
 from .functional import log_softmax, sigmoid, softmax
 from .layers import Embedding, Linear
 from .rnn import GRU
@@ -276,7 +276,7 @@ class Seq2Seq(Module):
         s, _ = self.decoder(self.tgt_emb(tgt_in), h_S)               # (T, N, H)
         if self.attention:
             context, self.alpha = dot_attention(s, memory)
-            self._cache = (s, memory)
+            self.cache = (s, memory, self.alpha)
             s = np.concatenate([s, context], axis=-1)                # (T, N, 2H)
         return self.out(s)
 
@@ -285,8 +285,8 @@ class Seq2Seq(Module):
         ds = self.out.backward(dlogits)
         dmemory = None
         if self.attention:
-            s, memory = self._cache
-            dq, dmemory = dot_attention_backward(ds[..., H:], s, memory, self.alpha)
+            s, memory, alpha = cached(self)
+            dq, dmemory = dot_attention_backward(ds[..., H:], s, memory, alpha)
             ds = ds[..., :H] + dq                                    # s_t is the query as well
         self.tgt_emb.backward(self.decoder.backward(ds))
         # h_S feeds the decoder's initial state as well as the attention memory
