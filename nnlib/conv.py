@@ -168,12 +168,6 @@ class Conv2d(Module):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, bias={self.b is not None}")
 
-    def _name(self):
-        kh, kw = self.kernel_size
-        extra = "" if self.stride == (1, 1) else f", stride {self.stride[0]}×{self.stride[1]}"
-        extra += "" if self.padding == (0, 0) else f", padding {self.padding[0]}×{self.padding[1]}"
-        return f"Conv2d({self.in_channels} → {self.out_channels}, kernel {kh}×{kw}{extra})"
-
     def forward(self, x):
         x = as_float_array(x, self._name())
         if x.ndim != 4 or x.shape[1] != self.in_channels:
@@ -239,11 +233,6 @@ class _Pool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-    def _name(self):
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
-        padding = f", padding {ph}×{pw}" if ph or pw else ""
-        return f"{type(self).__name__}(kernel {kh}×{kw}, stride {sh}×{sw}{padding})"
 
     def _check(self, x):
         """x as float64 (N, C, H, W), or a ValueError naming the layer."""

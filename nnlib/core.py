@@ -93,7 +93,13 @@ class Module:
         return self.train(False)
 
     def extra_repr(self):
+        """The arguments shown in this module's repr, e.g. ``in_features=4, out_features=3, bias=True``:
+        the one string method a layer defines (error messages name a layer by it too)."""
         return ""
+
+    def _name(self):
+        """How error messages name this module: ``Linear(in_features=4, out_features=3, bias=True)``."""
+        return f"{type(self).__name__}({self.extra_repr()})"
 
     def __repr__(self):
         children = list(self.named_children())

@@ -178,9 +178,6 @@ class RBM(Module):
     def extra_repr(self):
         return f"n_visible={self.n_visible}, n_hidden={self.n_hidden}"
 
-    def _name(self):
-        return f"RBM({self.n_visible}, {self.n_hidden})"
-
     def _v(self, v):
         v = as_float_array(v, self._name())
         check_last_dim(v, self.n_visible, self._name(), "visible units")

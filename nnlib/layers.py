@@ -31,9 +31,6 @@ class Linear(Module):
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.b is not None}"
 
-    def _name(self):
-        return f"Linear({self.in_features} → {self.out_features})"
-
     def forward(self, x):
         x = as_float_array(x, self._name())
         check_last_dim(x, self.in_features, self._name())
@@ -239,9 +236,6 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
-
-    def _name(self):
-        return f"{type(self).__name__}({self.num_features})"
 
     def _axes_and_view(self):
         """The axes statistics run over, and the shape that lines a (C,) vector up with axis 1."""

@@ -41,9 +41,6 @@ class TanhMLP(Module):
     def extra_repr(self):
         return "sizes=" + "-".join(map(str, self.sizes))
 
-    def _name(self):
-        return f"TanhMLP({'-'.join(map(str, self.sizes))})"
-
     def forward(self, x):
         return self.forward_with_derivatives(x)[0]
 

@@ -87,11 +87,6 @@ class _Recurrent(Module):
     def named_children(self):
         return iter(())  # a stack's parameters are its own attributes (W_ih_l0, ...), in torch's order
 
-    def _name(self):
-        stack = f", {self.num_layers} layers" if self.num_layers > 1 else ""
-        stack += ", bidirectional" if self.directions == 2 else ""
-        return f"{type(self).__name__}({self.input_size} → {self.hidden_size}{stack})"
-
     # -------------------------------------------------------------- stacks of layers
     def _stack_states(self, s, n, name):
         """A stack's initial state (L·dirs, N, H), or None, → one (N, H) array (or None) per cell."""

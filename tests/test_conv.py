@@ -297,15 +297,15 @@ def test_conv_backward_accumulates_and_is_float64():
 
 def test_conv_errors():
     conv = Conv2d(3, 8, 5)
-    with pytest.raises(ValueError, match=r"Conv2d\(3 → 8, kernel 5×5\) expects input \(N, 3, H, W\), "
+    with pytest.raises(ValueError, match=r"Conv2d\(3, 8, kernel_size=\(5, 5\), stride=\(1, 1\), padding=\(0, 0\), bias=True\) expects input \(N, 3, H, W\), "
                                          r"got \(2, 1, 28, 28\)"):
         conv(np.ones((2, 1, 28, 28)))
     with pytest.raises(ValueError, match=r"expects input \(N, 3, H, W\), got \(3, 28, 28\)"):
         conv(np.ones((3, 28, 28)))
-    with pytest.raises(ValueError, match=r"Conv2d\(3 → 8, kernel 5×5\): kernel 5×5 is larger than the padded "
+    with pytest.raises(ValueError, match=r"Conv2d\(3, 8, kernel_size=\(5, 5\), stride=\(1, 1\), padding=\(0, 0\), bias=True\): kernel 5×5 is larger than the padded "
                                          r"input 4×6"):
         conv(np.ones((1, 3, 4, 6)))
-    with pytest.raises(ValueError, match=r"padding 1×1\): kernel 5×5 .* padded input 4×4 "
+    with pytest.raises(ValueError, match=r"padding=\(1, 1\), bias=True\): kernel 5×5 .* padded input 4×4 "
                                          r"\(input 2×2, padding 1×1\)"):
         Conv2d(3, 8, 5, padding=1)(np.ones((1, 3, 2, 2)))
     with pytest.raises(TypeError, match="Conv2d.*numeric"):
@@ -313,7 +313,7 @@ def test_conv_errors():
     with pytest.raises(RuntimeError, match="Conv2d.backward called before forward"):
         conv.backward(np.ones((1, 8, 1, 1)))
     conv(np.ones((2, 3, 6, 6)))
-    with pytest.raises(ValueError, match=r"Conv2d\(3 → 8, kernel 5×5\).backward: dout has shape "
+    with pytest.raises(ValueError, match=r"Conv2d\(3, 8, kernel_size=\(5, 5\), stride=\(1, 1\), padding=\(0, 0\), bias=True\).backward: dout has shape "
                                          r"\(2, 8, 1, 1\), but the forward output had shape \(2, 8, 2, 2\)"):
         conv.backward(np.ones((2, 8, 1, 1)))
     with pytest.raises(ValueError, match="kernel_size must be an int ≥ 1 or a pair"):
@@ -326,16 +326,16 @@ def test_conv_errors():
 
 def test_pool_errors():
     pool = MaxPool2d(2)
-    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel 2×2, stride 2×2\) expects input \(N, C, H, W\), "
+    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=\(2, 2\), stride=\(2, 2\), padding=\(0, 0\)\) expects input \(N, C, H, W\), "
                                          r"got \(6, 24, 24\)"):
         pool(np.ones((6, 24, 24)))
-    with pytest.raises(ValueError, match=r"AvgPool2d\(kernel 3×3, stride 1×1\): kernel 3×3 is larger than "
+    with pytest.raises(ValueError, match=r"AvgPool2d\(kernel_size=\(3, 3\), stride=\(1, 1\), padding=\(0, 0\)\): kernel 3×3 is larger than "
                                          r"the padded input 2×5"):
         AvgPool2d(3, stride=1)(np.ones((1, 1, 2, 5)))
     with pytest.raises(RuntimeError, match="AvgPool2d.backward called before forward"):
         AvgPool2d(2).backward(np.ones((1, 1, 1, 1)))
     pool(np.ones((1, 2, 4, 4)))
-    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel 2×2, stride 2×2\).backward: dout has shape "
+    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=\(2, 2\), stride=\(2, 2\), padding=\(0, 0\)\).backward: dout has shape "
                                          r"\(1, 2, 4, 4\), but the forward output had shape \(1, 2, 2, 2\)"):
         pool.backward(np.ones((1, 2, 4, 4)))
     with pytest.raises(ValueError, match="MaxPool2d: stride must be an int ≥ 1"):
@@ -432,7 +432,7 @@ def test_pool_padding_limits():
         MaxPool2d(3, padding=2)
     with pytest.raises(ValueError, match="padding must be an int ≥ 0"):
         AvgPool2d(2, padding=-1)
-    assert "padding 1×1" in MaxPool2d(3, 2, 1)._name()
+    assert repr(MaxPool2d(3, 2, 1)) == MaxPool2d(3, 2, 1)._name() == "MaxPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"
 
 
 def test_padded_pools_against_torch():

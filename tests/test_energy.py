@@ -254,9 +254,9 @@ def test_cd_training_raises_the_exact_log_likelihood():
 
 def test_rbm_errors():
     rbm = RBM(4, 3, rng=rng())
-    with pytest.raises(ValueError, match=r"RBM\(4, 3\) expects input of shape \(N, 4\) with 4 visible units, got shape \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"RBM\(n_visible=4, n_hidden=3\) expects input of shape \(N, 4\) with 4 visible units, got shape \(2, 5\)"):
         rbm.hidden_probs(np.zeros((2, 5)))
-    with pytest.raises(ValueError, match=r"RBM\(4, 3\) expects input of shape \(N, 3\)"):
+    with pytest.raises(ValueError, match=r"RBM\(n_visible=4, n_hidden=3\) expects input of shape \(N, 3\)"):
         rbm.visible_probs(np.zeros((2, 4)))
     with pytest.raises(ValueError, match="k must be ≥ 1"):
         rbm.contrastive_divergence(np.zeros((2, 4)), 0, rng())

@@ -96,7 +96,7 @@ def test_shared_parameter_listed_once():
 
 def test_linear_rejects_wrong_feature_count():
     lin = layers.Linear(4, 3)
-    with pytest.raises(ValueError, match=r"Linear\(4 → 3\).*\(N, 4\).*\(2, 5\)"):
+    with pytest.raises(ValueError, match=r"Linear\(in_features=4, out_features=3, bias=True\).*\(N, 4\).*\(2, 5\)"):
         lin(np.ones((2, 5)))
     with pytest.raises(ValueError, match=r"Linear.*got shape \(4,\)"):
         lin(np.ones(4))

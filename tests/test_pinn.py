@@ -143,14 +143,14 @@ def test_xavier_init_and_zero_bias():
 
 def test_errors_name_the_class_and_shapes():
     net = TanhMLP((2, 4, 1), rng=rng())
-    with pytest.raises(ValueError, match=r"TanhMLP\(2-4-1\).*\(N, 2\).*\(3, 3\)"):
+    with pytest.raises(ValueError, match=r"TanhMLP\(sizes=2-4-1\).*\(N, 2\).*\(3, 3\)"):
         net(np.zeros((3, 3)))
-    with pytest.raises(ValueError, match=r"TanhMLP\(2-4-1\): dim"):
+    with pytest.raises(ValueError, match=r"TanhMLP\(sizes=2-4-1\): dim"):
         net.forward_with_derivatives(np.zeros((3, 2)), dim=2)
     with pytest.raises(RuntimeError, match="TanhMLP.backward called before forward"):
         TanhMLP((1, 2, 1), rng=rng()).backward(np.zeros((1, 1)))
     net(np.zeros((3, 2)))
-    with pytest.raises(ValueError, match=r"TanhMLP\(2-4-1\)\.backward: dout has shape \(2, 1\).*\(3, 1\)"):
+    with pytest.raises(ValueError, match=r"TanhMLP\(sizes=2-4-1\)\.backward: dout has shape \(2, 1\).*\(3, 1\)"):
         net.backward(np.zeros((2, 1)))
     with pytest.raises(ValueError, match="TanhMLP needs sizes"):
         TanhMLP((3,))

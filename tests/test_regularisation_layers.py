@@ -74,7 +74,7 @@ def test_batchnorm_gradcheck(training):
 
 def test_batchnorm_errors():
     bn = BatchNorm1d(3)
-    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\) expects input of shape \(N, 3\), got shape \(5, 4\)"):
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3, eps=1e-05, momentum=0.1\) expects input of shape \(N, 3\), got shape \(5, 4\)"):
         bn(np.ones((5, 4)))
     with pytest.raises(ValueError, match="more than 1 sample"):
         bn(np.ones((1, 3)))
@@ -111,9 +111,9 @@ def test_batchnorm2d_gradcheck(training):
 
 def test_batchnorm2d_errors():
     bn = BatchNorm2d(3)
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\) expects input of shape \(N, 3, H, W\), got shape \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3, eps=1e-05, momentum=0.1\) expects input of shape \(N, 3, H, W\), got shape \(2, 3, 4\)"):
         bn(np.ones((2, 3, 4)))
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\) expects .* got shape \(2, 4, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3, eps=1e-05, momentum=0.1\) expects .* got shape \(2, 4, 5, 5\)"):
         bn(np.ones((2, 4, 5, 5)))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         bn(np.ones((1, 3, 1, 1)))

@@ -267,18 +267,18 @@ def test_clip_grad_norm_on_a_module():
 
 def test_input_shape_errors():
     lstm = LSTM(10, 20)
-    with pytest.raises(ValueError, match=r"^LSTM\(10 → 20\) expects x of shape \(T, N, 10\), got \(5, 3, 7\)$"):
+    with pytest.raises(ValueError, match=r"^LSTM\(10, 20\) expects x of shape \(T, N, 10\), got \(5, 3, 7\)$"):
         lstm(np.ones((5, 3, 7)))
-    with pytest.raises(ValueError, match=r"LSTM\(10 → 20\) expects x.*got \(3, 10\)"):
+    with pytest.raises(ValueError, match=r"LSTM\(10, 20\) expects x.*got \(3, 10\)"):
         lstm(np.ones((3, 10)))
-    with pytest.raises(ValueError, match=r"LSTM\(10 → 20\) expects h0 of shape \(N, H\) = \(3, 20\), "
+    with pytest.raises(ValueError, match=r"LSTM\(10, 20\) expects h0 of shape \(N, H\) = \(3, 20\), "
                                          r"got \(1, 3, 20\) \(no layer axis"):
         lstm(np.ones((5, 3, 10)), (np.ones((1, 3, 20)), np.ones((3, 20))))
     with pytest.raises(ValueError, match=r"expects c0 of shape \(N, H\) = \(3, 20\), got \(3, 21\)"):
         lstm(np.ones((5, 3, 10)), (np.ones((3, 20)), np.ones((3, 21))))
-    with pytest.raises(ValueError, match=r"GRU\(4 → 2\) expects h0 .* got \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"GRU\(4, 2\) expects h0 .* got \(2, 2\)"):
         GRU(4, 2)(np.ones((5, 3, 4)), np.ones((2, 2)))
-    with pytest.raises(TypeError, match=r"RNN\(4 → 2\).*numeric"):
+    with pytest.raises(TypeError, match=r"RNN\(4, 2\).*numeric"):
         RNN(4, 2)(np.array([[["a"] * 4]]))
     with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):
         RNN(4, 2, nonlinearity="sigmoid")
@@ -290,13 +290,13 @@ def test_backward_errors():
             cell.backward(np.ones((5, 3, 2)))
     gru = GRU(4, 2)
     gru(np.ones((5, 3, 4)))
-    with pytest.raises(ValueError, match=r"GRU\(4 → 2\).backward: dout has shape \(5, 2, 3\).*\(5, 3, 2\)"):
+    with pytest.raises(ValueError, match=r"GRU\(4, 2\).backward: dout has shape \(5, 2, 3\).*\(5, 3, 2\)"):
         gru.backward(np.ones((5, 2, 3)))
-    with pytest.raises(ValueError, match=r"GRU\(4 → 2\).backward: dh_T has shape \(1, 3, 2\).*\(3, 2\)"):
+    with pytest.raises(ValueError, match=r"GRU\(4, 2\).backward: dh_T has shape \(1, 3, 2\).*\(3, 2\)"):
         gru.backward(np.ones((5, 3, 2)), np.ones((1, 3, 2)))
     lstm = LSTM(4, 2)
     lstm(np.ones((5, 3, 4)))
-    with pytest.raises(ValueError, match=r"LSTM\(4 → 2\).backward: dc_T has shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"LSTM\(4, 2\).backward: dc_T has shape \(3,\)"):
         lstm.backward(np.ones((5, 3, 2)), (None, np.ones(3)))
 
 
@@ -436,7 +436,7 @@ def test_stacked_bidirectional_against_torch(cls):
 
 def test_stack_state_shape_errors():
     lstm = nnlib.LSTM(3, 4, num_layers=2)
-    with pytest.raises(ValueError, match=r"LSTM\(3 → 4, 2 layers\) expects h0 of shape \(num_layers·directions, N, H\) = \(2, 5, 4\), got \(5, 4\)"):
+    with pytest.raises(ValueError, match=r"LSTM\(3, 4, num_layers=2\) expects h0 of shape \(num_layers·directions, N, H\) = \(2, 5, 4\), got \(5, 4\)"):
         lstm(np.zeros((7, 5, 3)), (np.zeros((5, 4)), np.zeros((5, 4))))
     gru = nnlib.GRU(3, 4, bidirectional=True)
     out, h = gru(np.zeros((7, 5, 3)))
