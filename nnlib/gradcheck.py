@@ -39,6 +39,15 @@ def relative_error(a, b):
     return float(np.max(np.abs(a - b), initial=0.0)) / scale
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _e(x, digits):
+    """x in e-notation without the padded exponent: 1e-7, 2.5e-12 (Python writes 1e-07)."""
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def below(err, threshold):
     """Print a round-off-sized error so that the printout is the same on every machine.
 
@@ -48,12 +57,18 @@ def below(err, threshold):
     failure shows on the page (and fails the notebook's test).
 
     >>> below(3e-15, 1e-12), below(2e-9, 1e-12)
-    ('below 1e-12', '2.0e-09 (not below 1e-12)')
+    ('below 1e-12', '2.0e-9 (not below 1e-12)')
     """
     err = float(err)
     if err < threshold:
-        return f"below {threshold:.0e}"
-    return f"{err:.1e} (not below {threshold:.0e})"
+        return f"below {_e(threshold, 0)}"
+    return f"{_e(err, 1)} (not below {_e(threshold, 0)})"
+
+
+def sci(x, digits=1):
+    """A number in scientific notation for prose: sci(2.6e16) == "2.6 × 10¹⁶" (``digits`` after the point)."""
+    mantissa, exponent = f"{float(x):.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def check_module(module, x, seed=0, h=1e-5):

@@ -46,4 +46,11 @@ def test_below_prints_the_threshold_not_the_round_off():
     assert below(3.1e-15, 1e-12) == below(7.9e-14, 1e-12) == below(0.0, 1e-12) == "below 1e-12"
     # ... while an error at or above the threshold is shown, so a real failure is visible
     assert below(1e-12, 1e-12) == "1.0e-12 (not below 1e-12)"
-    assert below(np.float64(2.5e-6), 1e-8) == "2.5e-06 (not below 1e-08)"
+    assert below(np.float64(2.5e-6), 1e-8) == "2.5e-6 (not below 1e-8)"
+    assert below(0.5, 1e3) == "below 1e3"
+
+
+def test_sci_writes_powers_of_ten_for_prose():
+    from nnlib.gradcheck import sci
+
+    assert sci(2.6e16) == "2.6 × 10¹⁶" and sci(1.58e9, 2) == "1.58 × 10⁹" and sci(3e-5, 0) == "3 × 10⁻⁵"
