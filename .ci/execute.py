@@ -99,6 +99,21 @@ def sanitizers():
     return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
 
 
+def merge_streams(nb):
+    """Join consecutive stdout (or stderr) outputs of a cell into one: how a kernel chunks a long
+    printout depends on timing (a loaded machine splits it more), and the stored file must not."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == out.name):
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def keep_equivalent_outputs(nb, before, rules):
     """Where a cell's new outputs equal its stored ones up to volatile text (a timing, an address),
     keep the stored ones: re-running an unchanged notebook then leaves no diff, and nbval, which
@@ -143,6 +158,7 @@ def execute(path, timeout):
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+    merge_streams(nb)
     keep_equivalent_outputs(nb, before, sanitizers())
     nb = canonical_widget_ids(nb)
     nbformat.validate(nb)
