@@ -132,7 +132,7 @@ def keep_equivalent_outputs(nb, before, rules):
                 cell.outputs = old[1]
 
 
-def execute(path, timeout):
+def execute(path, timeout, fresh=False):
     import nbformat
     from nbclient import NotebookClient
 
@@ -159,7 +159,8 @@ def execute(path, timeout):
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
     merge_streams(nb)
-    keep_equivalent_outputs(nb, before, sanitizers())
+    if not fresh:
+        keep_equivalent_outputs(nb, before, sanitizers())
     nb = canonical_widget_ids(nb)
     nbformat.validate(nb)
     text = nbformat.writes(nb)
@@ -177,6 +178,8 @@ def main():
     parser.add_argument("notebooks", nargs="*", help="default: every chapters/*.ipynb")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="notebooks executed at once")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--fresh", action="store_true",
+                        help="store every new output, even where only a timing differs (on a quiet machine)")
     parser.add_argument("--unpinned", action="store_true",
                         help="execute even where the numeric pin cannot apply (do not commit the result)")
     args = parser.parse_args()
@@ -195,7 +198,7 @@ def main():
         sys.exit(f"no such notebook: {', '.join(missing)}")
     failed = 0
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {nb: pool.submit(execute, nb, args.timeout) for nb in notebooks}
+        futures = {nb: pool.submit(execute, nb, args.timeout, args.fresh) for nb in notebooks}
         for nb, future in futures.items():
             try:
                 print(future.result(), flush=True)
