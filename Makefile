@@ -18,6 +18,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 NB     ?=
+EXECUTE_FLAGS ?=
 JOBS   ?= 2
 PORT   ?= 8888
 
@@ -74,7 +75,7 @@ test-perturbed: setup
 	$(BIN)/python .ci/perturbed.py
 
 execute: setup
-	$(BIN)/python .ci/execute.py --jobs $(JOBS) $(NB)
+	$(BIN)/python .ci/execute.py --jobs $(JOBS) $(EXECUTE_FLAGS) $(NB)
 
 bench: setup
 	$(BIN)/python -m pip install --quiet torch==2.13.0

@@ -99,6 +99,21 @@ def sanitizers():
     return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
 
 
+def merge_streams(nb):
+    """Join consecutive stdout (or stderr) outputs of a cell into one: how a kernel chunks a long
+    printout depends on timing (a loaded machine splits it more), and the stored file must not."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == out.name):
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def keep_equivalent_outputs(nb, before, rules):
     """Where a cell's new outputs equal its stored ones up to volatile text (a timing, an address),
     keep the stored ones: re-running an unchanged notebook then leaves no diff, and nbval, which
@@ -117,7 +132,7 @@ def keep_equivalent_outputs(nb, before, rules):
                 cell.outputs = old[1]
 
 
-def execute(path, timeout):
+def execute(path, timeout, fresh=False):
     import nbformat
     from nbclient import NotebookClient
 
@@ -143,7 +158,9 @@ def execute(path, timeout):
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
-    keep_equivalent_outputs(nb, before, sanitizers())
+    merge_streams(nb)
+    if not fresh:
+        keep_equivalent_outputs(nb, before, sanitizers())
     nb = canonical_widget_ids(nb)
     nbformat.validate(nb)
     text = nbformat.writes(nb)
@@ -161,6 +178,8 @@ def main():
     parser.add_argument("notebooks", nargs="*", help="default: every chapters/*.ipynb")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="notebooks executed at once")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--fresh", action="store_true",
+                        help="store every new output, even where only a timing differs (on a quiet machine)")
     parser.add_argument("--unpinned", action="store_true",
                         help="execute even where the numeric pin cannot apply (do not commit the result)")
     args = parser.parse_args()
@@ -179,7 +198,7 @@ def main():
         sys.exit(f"no such notebook: {', '.join(missing)}")
     failed = 0
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {nb: pool.submit(execute, nb, args.timeout) for nb in notebooks}
+        futures = {nb: pool.submit(execute, nb, args.timeout, args.fresh) for nb in notebooks}
         for nb, future in futures.items():
             try:
                 print(future.result(), flush=True)
