@@ -66,9 +66,11 @@ def below(err, threshold):
 
 
 def sci(x, digits=1):
-    """A number in scientific notation for prose: sci(2.6e16) == "2.6 × 10¹⁶" (``digits`` after the point)."""
+    """A number in scientific notation for prose (glued): sci(2.6e16) == "2.6 × 10¹⁶", with ``digits``
+    digits after the point; a mantissa of exactly 1 is left out: sci(1.2e-11, 0) == "10⁻¹¹"."""
     mantissa, exponent = f"{float(x):.{digits}e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa} × {power}"
 
 
 def check_module(module, x, seed=0, h=1e-5):

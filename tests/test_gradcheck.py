@@ -54,3 +54,4 @@ def test_sci_writes_powers_of_ten_for_prose():
     from nnlib.gradcheck import sci
 
     assert sci(2.6e16) == "2.6 × 10¹⁶" and sci(1.58e9, 2) == "1.58 × 10⁹" and sci(3e-5, 0) == "3 × 10⁻⁵"
+    assert sci(1.2e-11, 0) == "10⁻¹¹" and sci(1.04e3, 1) == "1.0 × 10³"
