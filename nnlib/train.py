@@ -27,7 +27,8 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
     parameters of the best epoch.  scheduler (from ``nnlib.optim.lr_scheduler``) steps once
     after every epoch; ReduceLROnPlateau gets the validation loss (the training loss without
     ``val``).  A loss that becomes nan or inf stops training with a FloatingPointError naming
-    the epoch and step.
+    the epoch and step; its ``epoch`` attribute is that epoch (from 1) and ``history`` the
+    history of the epochs completed before it.
 
     Returns a dict of per-epoch lists: train_loss (mean over the epoch's minibatches),
     train_metric, val_loss, val_metric, score_name (present only when computable), plus
@@ -53,8 +54,11 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
             scores = model(X[idx])
             loss, dscores = loss_fn(scores, y[idx])
             if not np.isfinite(loss):
-                raise FloatingPointError(f"fit: the training loss became {loss} in epoch {epoch + 1}, step "
-                                         f"{start // batch_size + 1}; try a smaller learning rate")
+                error = FloatingPointError(f"fit: the training loss became {loss} in epoch {epoch + 1}, step "
+                                           f"{start // batch_size + 1}; try a smaller learning rate")
+                error.epoch = epoch + 1  # for experiments that expect divergence: where, and the epochs before it
+                error.history = {k: v for k, v in history.items() if v}
+                raise error
             model.backward(dscores)
             optimizer.step()
             total += loss * len(idx)

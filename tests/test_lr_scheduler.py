@@ -155,6 +155,21 @@ def test_fit_steps_the_scheduler_and_stops_on_nan():
     assert plateau.last_epoch == 3
     X_bad = X.copy()
     X_bad[5, 0] = np.nan
-    with pytest.raises(FloatingPointError, match=r"training loss became nan in epoch 1, step \d; try a smaller"):
+    with pytest.raises(FloatingPointError, match=r"training loss became nan in epoch 1, step \d; try a smaller") as info:
         nnlib.fit(model, nnlib.softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X_bad, y), epochs=2,
                   batch_size=8, show_progress=False)
+    assert info.value.epoch == 1 and info.value.history == {}
+
+    class BlowsUp(nnlib.Linear):  # finite for its first 12 forward passes (two epochs of 5 steps + val), then nan
+        calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            out = super().forward(x)
+            return out if self.calls <= 12 else out * np.nan
+
+    late = BlowsUp(3, 2, rng=r)
+    with pytest.raises(FloatingPointError, match="in epoch 3, step 1") as info:
+        nnlib.fit(late, nnlib.softmax_cross_entropy, SGD(late.parameters(), lr=0.1), (X, y), epochs=5, batch_size=8,
+                  val=(X, y), show_progress=False)
+    assert info.value.epoch == 3 and len(info.value.history["train_loss"]) == len(info.value.history["val_loss"]) == 2
