@@ -69,6 +69,11 @@ class Optimizer:
             yield group, list(zip(group["params"], self.state[start:end]))
             start = end
 
+    def _start_moments(self, **extra):
+        """The Adam family's state: a step count and zero first and second moments per parameter."""
+        for p, state in zip(self.params, self.state):
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data), **extra)
+
     @staticmethod
     def _grad(p, group):
         """p.grad plus the L2 term weight_decay·w (torch's coupled weight decay)."""
@@ -218,8 +223,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
-        for p, state in zip(self.params, self.state):
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        self._start_moments()
 
     def step(self):
         for group, items in self._groups():
@@ -247,9 +251,7 @@ class NAdam(Optimizer):
                  momentum_decay=4e-3):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay))
-        for p, state in zip(self.params, self.state):
-            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(p.data),
-                         exp_avg_sq=np.zeros_like(p.data))
+        self._start_moments(mu_product=1.0)
 
     def step(self):
         for group, items in self._groups():
@@ -283,8 +285,7 @@ class SparseAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
-        for p, state in zip(self.params, self.state):
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        self._start_moments()
 
     def step(self):
         for group, items in self._groups():
