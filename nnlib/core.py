@@ -11,11 +11,25 @@ import numpy as np
 
 
 class Parameter:
-    """A trainable array: ``.data`` (float64) and ``.grad`` (same shape, starts at zero)."""
+    """A trainable array: ``.data`` (float64) and ``.grad`` (same shape, starts at zero).
+
+    ``grad_rows`` is None for an ordinary (dense) gradient.  A layer whose gradient touches
+    only a few rows of a large table (``Embedding(sparse=True)``, torch's sparse gradient)
+    keeps there the sorted rows written since the last ``zero_grad``: the optimiser then
+    clears and ``SparseAdam`` updates only those rows instead of scanning the whole table.
+    """
 
     def __init__(self, data):
         self.data = np.array(data, dtype=np.float64)
         self.grad = np.zeros_like(self.data)
+        self.grad_rows = None
+
+    def zero_grad(self):
+        if self.grad_rows is None:
+            self.grad[...] = 0.0
+        else:  # a sparse gradient: only these rows were written
+            self.grad[self.grad_rows] = 0.0
+            self.grad_rows = self.grad_rows[:0]
 
     @property
     def shape(self):
@@ -80,7 +94,7 @@ class Module:
 
     def zero_grad(self):
         for p in self.parameters():
-            p.grad[...] = 0.0
+            p.zero_grad()
 
     def train(self, mode=True):
         """Switch this module and its sub-modules to training (or, with False, eval) mode."""

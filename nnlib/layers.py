@@ -147,17 +147,22 @@ class Embedding(Module):
     Shapes: W (num_embeddings, embedding_dim); forward takes integer indices of any shape S
     and returns S + (embedding_dim,).  Initialised N(0, 1) as ``torch.nn.Embedding``.
     Backward scatter-adds dout into the rows that were looked up (a repeated index adds
-    up) and returns None: integer indices have no gradient.
+    up) and returns None: integer indices have no gradient.  sparse=True (as torch's) also
+    records those rows in ``W.grad_rows``, so that ``zero_grad`` and ``SparseAdam`` touch
+    only the rows a batch used: for a vocabulary of tens of thousands of words, most of a
+    step's cost otherwise.
     Chapters: "NER and window classification", "Language models and embeddings".
     """
 
-    def __init__(self, num_embeddings, embedding_dim, rng=None):
+    def __init__(self, num_embeddings, embedding_dim, rng=None, sparse=False):
         rng = np.random.default_rng() if rng is None else rng
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.num_embeddings, self.embedding_dim, self.sparse = num_embeddings, embedding_dim, sparse
         self.W = Parameter(rng.standard_normal((num_embeddings, embedding_dim)))
+        if sparse:
+            self.W.grad_rows = np.empty(0, dtype=np.int64)
 
     def extra_repr(self):
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        return f"{self.num_embeddings}, {self.embedding_dim}" + (", sparse=True" if self.sparse else "")
 
     def forward(self, idx):
         idx = np.asarray(idx)
@@ -173,9 +178,14 @@ class Embedding(Module):
     def backward(self, dout):
         idx, = cached(self)
         dout = np.asarray(dout, dtype=np.float64)
-        check_same_shape(dout, idx.shape + (self.embedding_dim,), "Embedding")
-        # np.add.at, unlike W.grad[idx] += dout, adds once per occurrence of a repeated index
-        np.add.at(self.W.grad, idx.ravel(), dout.reshape(-1, self.embedding_dim))
+        d = self.embedding_dim
+        check_same_shape(dout, idx.shape + (d,), "Embedding")
+        # np.add.at, unlike W.grad[idx] += dout, adds once per occurrence of a repeated index;
+        # on the flattened table, element by element, it runs several times faster than by rows
+        flat = (idx.reshape(-1, 1) * d + np.arange(d)).ravel()
+        np.add.at(self.W.grad.reshape(-1), flat, dout.ravel())
+        if self.W.grad_rows is not None:
+            self.W.grad_rows = np.union1d(self.W.grad_rows, idx)
         return None
 
 

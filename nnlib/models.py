@@ -47,13 +47,16 @@ class WindowClassifier(Module):
     every feature embedding or a sequence with one size per feature.  backward(dscores)
     fills the gradients of every layer and embedding and returns None.
 
+    sparse=True makes the embedding tables record the rows each batch uses
+    (``Embedding(sparse=True)``), for ``SparseAdam``.
+
     combine="mean" averages the window's vectors instead of concatenating them, so
     hidden.W is (hidden, d) rather than (hidden, window·d) and word order is lost — the
     baseline the chapter compares against.
     """
 
     def __init__(self, vocab_size, num_tags, embed_dim=50, window=5, hidden=100, feature_sizes=(),
-                 feature_dim=5, dropout=0.0, combine="concat", rng=None):
+                 feature_dim=5, dropout=0.0, combine="concat", rng=None, sparse=False):
         rng = np.random.default_rng() if rng is None else rng
         if combine not in ("concat", "mean"):
             raise ValueError(f"WindowClassifier: combine must be 'concat' or 'mean', got {combine!r}")
@@ -63,8 +66,9 @@ class WindowClassifier(Module):
             raise ValueError(f"WindowClassifier: {len(feature_sizes)} feature sizes but "
                              f"{len(feature_dims)} feature dims")
         self.window, self.combine = window, combine
-        self.embeddings = [Embedding(vocab_size, embed_dim, rng=rng)]
-        self.embeddings += [Embedding(size, dim, rng=rng) for size, dim in zip(feature_sizes, feature_dims)]
+        self.embeddings = [Embedding(vocab_size, embed_dim, rng=rng, sparse=sparse)]
+        self.embeddings += [Embedding(size, dim, rng=rng, sparse=sparse)
+                            for size, dim in zip(feature_sizes, feature_dims)]
         self.dims = [e.embedding_dim for e in self.embeddings]
         width = window if combine == "concat" else 1
         self.hidden = Linear(width * sum(self.dims), hidden, rng=rng)

@@ -17,7 +17,10 @@ import re
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
+from functools import partial
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -26,7 +29,7 @@ from .data import Vocab, f1_report, format_report, read_conll
 from .functional import log_softmax
 from .losses import softmax_cross_entropy
 from .models import WindowClassifier
-from .optim import Adam
+from .optim import Adam, SparseAdam
 from .train import fit
 
 # ------------------------------------------------------------------ word features
@@ -320,7 +323,7 @@ def _build_model(config, featurizer, tags, rng):
     sizes = featurizer.sizes
     return WindowClassifier(sizes[0], len(tags), embed_dim=config.embed_dim, window=config.window,
                             hidden=config.hidden, feature_sizes=sizes[1:], feature_dim=config.feature_dim,
-                            dropout=config.dropout, combine=config.combine, rng=rng)
+                            dropout=config.dropout, combine=config.combine, rng=rng, sparse=True)
 
 
 class _WindowBatches(Module):
@@ -340,15 +343,17 @@ class _WindowBatches(Module):
         return self.model.backward(dscores)
 
 
-def train(train_sents, dev_sents=None, config=None, seed=0, show_progress=True):
+def train(train_sents, dev_sents=None, config=None, seed=0, show_progress=True, jobs=1):
     """Train a Tagger on (tokens, tags) sentences, early-stopping on dev entity F1.
 
     For each ensemble member k (seed + k), ``nnlib.fit`` runs the epochs: replace rare words by
     <unk> (``Config.unk_prob``), shuffle the windows, take Adam steps on the softmax
-    cross-entropy of minibatches; after each epoch tag ``dev_sents`` and keep the parameters
-    of the epoch with the best entity F1 (without dev data: the last epoch).  Returns
-    (tagger, history), history a list (one per model) of dicts with per-epoch "loss" and
-    "dev_f1" and "best_epoch".
+    cross-entropy of minibatches (lazy SparseAdam steps on the embedding tables: only the rows
+    a batch used); after each epoch tag ``dev_sents`` and keep the parameters of the epoch with
+    the best entity F1 (without dev data: the last epoch).  jobs > 1 trains that many members
+    at a time in worker processes (one BLAS thread each); each member depends only on its seed,
+    so the models are the same for every ``jobs``.  Returns (tagger, history), history a list
+    (one per model) of dicts with per-epoch "loss" and "dev_f1" and "best_epoch".
     """
     config = Config() if config is None else config
     featurizer = Featurizer.fit(train_sents, config)
@@ -359,29 +364,55 @@ def train(train_sents, dev_sents=None, config=None, seed=0, show_progress=True):
     # rare words: counted in the normalised training text; <pad> and <unk> never count as rare
     counts = np.bincount(rows[win[:, config.half], 0], minlength=featurizer.sizes[0])
     rare = (counts <= config.rare_freq) & (np.arange(len(counts)) > 1)
+    member = partial(_train_member, config, featurizer, tags, (rows, win, y, rare), dev_sents, seed,
+                     show_progress=show_progress and jobs <= 1)
+    members = range(config.ensemble)
+    jobs = min(jobs, len(members))
+    if jobs > 1:
+        # fork: workers start without re-importing anything (and work from a notebook)
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_one_blas_thread) as pool:
+            results = []
+            for k, result in enumerate(pool.map(member, members)):
+                results.append(result)
+                if show_progress:
+                    print(f"model {k + 1}/{len(members)} trained", file=sys.stderr, flush=True)
+    else:
+        results = [member(k) for k in members]
+    tagger = Tagger(config, featurizer, tags, [model for model, _ in results])
+    return tagger, [history for _, history in results]
+
+
+def _one_blas_thread():
+    """In a worker process: one BLAS thread, so parallel workers do not oversubscribe the cores."""
+    from threadpoolctl import threadpool_limits
+    _one_blas_thread.limit = threadpool_limits(1)  # kept alive for the worker's lifetime
+
+
+def _train_member(config, featurizer, tags, data, dev_sents, seed, k, show_progress=True):
+    """Ensemble member k of ``train`` (seed + k): (model, its history)."""
+    rows, win, y, rare = data
+    rng = np.random.default_rng(seed + k)
+    model = _build_model(config, featurizer, tags, rng)
+    alone = Tagger(config, featurizer, tags, [model])  # each member early-stops on its own dev F1
+    batches = _WindowBatches(model, rows, win)
     unk = featurizer.vocabs[0].unk
-    tagger, histories = Tagger(config, featurizer, tags, []), []
-    for k in range(config.ensemble):
-        rng = np.random.default_rng(seed + k)
-        model = _build_model(config, featurizer, tags, rng)
-        alone = Tagger(config, featurizer, tags, [model])  # each member early-stops on its own dev F1
-        batches = _WindowBatches(model, rows, win)
 
-        def new_unks(epoch, batches=batches, rng=rng):
-            batches.words = replace_rare(rows[:, 0], rare, unk, config.unk_prob, rng)
+    def new_unks(epoch):
+        batches.words = replace_rare(rows[:, 0], rare, unk, config.unk_prob, rng)
 
-        history = fit(batches, softmax_cross_entropy, Adam(model.parameters(), lr=config.lr),
-                      (np.arange(len(win)), y), config.epochs, config.batch_size, rng=rng,
-                      early_stopping=config.patience if dev_sents else None,
-                      score=(lambda m, alone=alone: alone.evaluate(dev_sents)["overall"]["f1"]) if dev_sents else None,
-                      score_name="dev_f1", on_epoch_start=new_unks, show_progress=show_progress,
-                      desc="train" if config.ensemble == 1 else f"train {k + 1}/{config.ensemble}")
-        losses = history["train_loss"]
-        best = history["best_epoch"]
-        histories.append({"loss": losses, "dev_f1": history.get("dev_f1", []),
-                          "best_epoch": len(losses) - 1 if best is None else best})
-        tagger.models.append(model)
-    return tagger, histories
+    # lazy updates of the embedding tables (only the rows a batch used), dense Adam for the rest
+    tables = [e.W for e in model.embeddings]
+    dense = [p for p in model.parameters() if all(p is not t for t in tables)]
+    optimizers = [SparseAdam(tables, lr=config.lr), Adam(dense, lr=config.lr)]
+    history = fit(batches, softmax_cross_entropy, optimizers, (np.arange(len(win)), y), config.epochs,
+                  config.batch_size, rng=rng, early_stopping=config.patience if dev_sents else None,
+                  score=(lambda m: alone.evaluate(dev_sents)["overall"]["f1"]) if dev_sents else None,
+                  score_name="dev_f1", on_epoch_start=new_unks, show_progress=show_progress,
+                  desc="train" if config.ensemble == 1 else f"train {k + 1}/{config.ensemble}")
+    losses = history["train_loss"]
+    best = history["best_epoch"]
+    return model, {"loss": losses, "dev_f1": history.get("dev_f1", []),
+                   "best_epoch": len(losses) - 1 if best is None else best}
 
 
 # ------------------------------------------------------------------ saving and loading
@@ -428,6 +459,8 @@ def _parser():
     parser.add_argument("--out", default="ner_model.npz", help="where to save the model (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="ensemble members trained at a time, in worker processes (default: 1)")
     defaults = Config()
     for field in fields(Config):
         flag = "--" + field.name.replace("_", "-")
@@ -470,7 +503,8 @@ def main(argv=None):
     print(f"train: {len(train_sents)} sentences, {n_tokens} tokens; dev: {len(dev_sents)} sentences")
     print("config: " + ", ".join(f"{k}={v}" for k, v in asdict(config).items()))
     start = time.perf_counter()
-    tagger, histories = train(train_sents, dev_sents, config, seed=args.seed, show_progress=not args.quiet)
+    tagger, histories = train(train_sents, dev_sents, config, seed=args.seed,
+                               show_progress=not args.quiet, jobs=args.jobs)
     print(f"vocabulary sizes (words, features): {tagger.featurizer.sizes}")
     for k, h in enumerate(histories):
         print(f"model {k}: best epoch {h['best_epoch'] + 1} of {len(h['loss'])}, "

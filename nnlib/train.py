@@ -17,7 +17,8 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
     """Train ``model`` with minibatches and return its history.
 
     data, val: (X, y) pairs of arrays with N rows.  loss_fn(scores, y) -> (loss, dscores),
-    as the functions in ``nnlib.losses``.  metric(scores, y) -> float, e.g. ``accuracy``.
+    as the functions in ``nnlib.losses``.  optimizer: one optimiser, or a list of them over
+    disjoint parameters (as in torch: SparseAdam for embedding tables, Adam for the rest).  metric(scores, y) -> float, e.g. ``accuracy``.
     Each epoch calls ``on_epoch_start(epoch)`` if given (to change the data, say), shuffles
     with ``rng`` (default_rng(0) if None), then for every minibatch: zero_grad, forward, loss,
     backward, step.  After the epoch, in eval mode, the model is evaluated on ``val`` and by
@@ -37,6 +38,7 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
     if early_stopping is not None and val is None and score is None:
         raise ValueError("fit: early_stopping needs validation data (val=...) or a score function")
     rng = np.random.default_rng(0) if rng is None else rng
+    optimizers = list(optimizer) if isinstance(optimizer, (list, tuple)) else [optimizer]
     X, y = data
     n = len(X)
     history = {"train_loss": [], "train_metric": [], "val_loss": [], "val_metric": [], score_name: []}
@@ -50,7 +52,8 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
         total, hits = 0.0, 0.0
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
-            optimizer.zero_grad()
+            for opt in optimizers:
+                opt.zero_grad()
             scores = model(X[idx])
             loss, dscores = loss_fn(scores, y[idx])
             if not np.isfinite(loss):
@@ -60,7 +63,8 @@ def fit(model, loss_fn, optimizer, data, epochs, batch_size, val=None, early_sto
                 error.history = {k: v for k, v in history.items() if v}
                 raise error
             model.backward(dscores)
-            optimizer.step()
+            for opt in optimizers:
+                opt.step()
             total += loss * len(idx)
             if metric is not None:
                 hits += metric(scores, y[idx]) * len(idx)

@@ -145,6 +145,21 @@ def test_embedding_gradient_numerically():
     assert relative_error(emb.W.grad, numeric) < 1e-9
 
 
+def test_sparse_embedding_records_rows_and_zero_grad_clears_only_them():
+    dense, sparse = layers.Embedding(7, 3, rng=rng()), layers.Embedding(7, 3, rng=rng(), sparse=True)
+    assert dense.W.grad_rows is None and repr(sparse) == "Embedding(7, 3, sparse=True)"
+    dout = rng().standard_normal((2, 3, 3))
+    for idx in (np.array([[5, 1, 5], [0, 1, 1]]), np.array([[2, 2, 2], [6, 0, 0]])):
+        for emb in (dense, sparse):
+            emb(idx)
+            emb.backward(dout)
+    assert np.array_equal(dense.W.grad, sparse.W.grad)  # the same gradient, accumulated
+    assert sparse.W.grad_rows.tolist() == [0, 1, 2, 5, 6]
+    sparse.W.grad[3] = 1.0  # not a recorded row: zero_grad leaves it (a sparse gradient never writes there)
+    sparse.zero_grad()
+    assert sparse.W.grad_rows.tolist() == [] and sparse.W.grad.sum() == 3.0
+
+
 def test_embedding_errors():
     emb = layers.Embedding(4, 2)
     with pytest.raises(TypeError, match=r"Embedding\(4, 2\).*integer"):

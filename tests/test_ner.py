@@ -199,6 +199,17 @@ def test_ensemble_averages_member_probabilities(tmp_path):
         assert np.allclose(avg, (p0 + p1) / 2) and np.allclose(avg.sum(axis=1), 1.0)
 
 
+def test_parallel_ensemble_trains_the_same_models(tmp_path):
+    train = read_conll(write_corpus(tmp_path / "train.txt", 40, seed=0))
+    dev = read_conll(write_corpus(tmp_path / "dev.txt", 10, seed=1))
+    config = ner.Config(**{**SMALL.__dict__, "epochs": 2, "ensemble": 3})
+    (a, hist_a), (b, hist_b) = (ner.train(train, dev, config, seed=2, show_progress=False, jobs=jobs)
+                                for jobs in (1, 2))
+    assert hist_a == hist_b
+    for model_a, model_b in zip(a.models, b.models, strict=True):
+        assert all(np.array_equal(p.data, q.data) for p, q in zip(model_a.parameters(), model_b.parameters()))
+
+
 def test_cli(tmp_path):
     for name, n, seed in [("train", 60, 0), ("dev", 15, 1), ("test", 15, 2)]:
         write_corpus(tmp_path / f"{name}.txt", n, seed)

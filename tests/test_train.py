@@ -38,6 +38,20 @@ def test_fit_equals_hand_written_loop():
         assert np.allclose(p.data, q.data)
 
 
+def test_fit_with_a_list_of_optimizers_equals_one_over_all_parameters():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 3)), rng.standard_normal((20, 1))
+    nets = [nnlib.Sequential(nnlib.Linear(3, 4, rng=np.random.default_rng(1)), nnlib.Tanh(),
+                             nnlib.Linear(4, 1, rng=np.random.default_rng(2))) for _ in range(2)]
+    first, rest = nets[0].parameters()[:2], nets[0].parameters()[2:]
+    fit(nets[0], mse_loss, [nnlib.Adam(first, lr=0.1), nnlib.Adam(rest, lr=0.1)], (X, y), epochs=2,
+        batch_size=8, show_progress=False)
+    fit(nets[1], mse_loss, nnlib.Adam(nets[1].parameters(), lr=0.1), (X, y), epochs=2, batch_size=8,
+        show_progress=False)
+    for p, q in zip(*(net.parameters() for net in nets)):
+        assert np.array_equal(p.data, q.data)
+
+
 def test_fit_learns_and_early_stops_restoring_best(capsys, monkeypatch):
     monkeypatch.setenv("NNLIB_PROGRESS", "plain")
     rng = np.random.default_rng(0)

@@ -59,7 +59,7 @@ class Optimizer:
 
     def zero_grad(self):
         for p in self.params:
-            p.grad[...] = 0.0
+            p.zero_grad()
 
     def _groups(self):
         """Yield (group, [(parameter, its state), ...]) for every parameter group."""
@@ -272,8 +272,9 @@ class NAdam(Optimizer):
 
 class SparseAdam(Optimizer):
     """Adam that updates only the rows a step has a gradient for, as ``torch.optim.SparseAdam``
-    does for the sparse gradient of an ``Embedding(sparse=True)``: rows whose gradient is all
-    zero (words the batch did not use) keep their value and their moments.
+    does for the sparse gradient of an ``Embedding(sparse=True)``: the rows the batch used
+    (``p.grad_rows``), or for an ordinary parameter the rows whose gradient is not all zero.
+    Other rows (words the batch did not use) keep their value and their moments.
 
     A row's moments and value change only when the row is used; the step count t is the
     parameter's, so bias corrections use it for every row:
@@ -291,8 +292,11 @@ class SparseAdam(Optimizer):
         for group, items in self._groups():
             beta1, beta2 = group["betas"]
             for p, state in items:
-                grad = p.grad.reshape(len(p.grad), -1) if p.grad.ndim else p.grad.reshape(1, 1)
-                rows = np.flatnonzero(np.any(grad != 0, axis=1))
+                if p.grad_rows is not None:  # Embedding(sparse=True): the rows the batch used
+                    rows = p.grad_rows
+                else:
+                    grad = p.grad.reshape(len(p.grad), -1) if p.grad.ndim else p.grad.reshape(1, 1)
+                    rows = np.flatnonzero(np.any(grad != 0, axis=1))
                 state["step"] += 1
                 if not len(rows):
                     continue
