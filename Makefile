@@ -61,6 +61,7 @@ $(JS_STAMP): package.json package-lock.json
 	touch $@
 
 book: setup
+	$(BIN)/python .ci/glossary.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # One pytest call, so one summary line counts everything. Exit code 5 (nothing collected) is a failure

@@ -15,4 +15,4 @@ from .optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, ReduceLROnPlat
 from .rnn import GRU, LSTM, RNN
 from .train import fit
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

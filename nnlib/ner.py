@@ -13,6 +13,7 @@ little; on a shared machine set OPENBLAS_NUM_THREADS=1, or their spinning slows 
 """
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -459,8 +460,9 @@ def _parser():
     parser.add_argument("--out", default="ner_model.npz", help="where to save the model (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="ensemble members trained at a time, in worker processes (default: 1)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="ensemble members trained at a time, in worker processes "
+                             "(default: the number of cores, %(default)s)")
     defaults = Config()
     for field in fields(Config):
         flag = "--" + field.name.replace("_", "-")
