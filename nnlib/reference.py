@@ -3,8 +3,8 @@
 As CS231n keeps ``layers.py`` beside ``fast_layers.py``: convolution and pooling written as loops
 over every output number, and the recurrent layers written as their equations, one time step and
 one gate at a time, in rows (N, ·) as PyTorch's documentation writes them.  The tests compare
-nnlib's im2col convolution, strided pools and column-major recurrent loops with these; the chapters
-"Convolution" and "LSTM and GRU" use them to show what the fast versions compute.
+nnlib's im2col convolution, strided pools and column-major recurrent loops with these.  The chapter
+"Recurrent networks" composes ``rnn_steps`` by hand into a bidirectional layer and a stack of layers.
 """
 import numpy as np
 
@@ -70,22 +70,35 @@ def maxpool_backward_loops(x, dout, kernel, stride):
 
 # ------------------------------------------------------------------ recurrent layers, step by step
 
-def rnn_steps(cell, x, h):
-    """h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), one step at a time."""
+def _weights(cell, suffix):
+    """W_ih, W_hh, b_ih, b_hh of one layer and direction of ``cell``: suffix "" for a single layer,
+    or PyTorch's "_l0", "_l1_reverse", ... for one layer and direction of a stack."""
+    return [getattr(cell, name + suffix).data for name in ("W_ih", "W_hh", "b_ih", "b_hh")]
+
+
+def rnn_steps(cell, x, h, suffix=""):
+    """h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), one step at a time.
+
+    x (T, N, D), h (N, H) the initial state → (out (T, N, H), h_T (N, H)).  With ``suffix`` (e.g.
+    "_l1_reverse"), the weights of that layer and direction of a stack; the reverse direction
+    reads the sequence backwards, so pass it ``x[::-1]`` and flip its output back."""
     f = np.tanh if cell.nonlinearity == "tanh" else (lambda a: np.maximum(a, 0.0))
+    W_ih, W_hh, b_ih, b_hh = _weights(cell, suffix)
     out = []
     for x_t in x:
-        h = f(x_t @ cell.W_ih.data.T + cell.b_ih.data + h @ cell.W_hh.data.T + cell.b_hh.data)
+        h = f(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
         out.append(h)
     return np.array(out), h
 
 
-def lstm_steps(cell, x, h, c):
-    """torch.nn.LSTM's equations, gate by gate, with the blocks in the order i, f, g, o."""
-    W_ii, W_if, W_ig, W_io = np.split(cell.W_ih.data, 4)
-    W_hi, W_hf, W_hg, W_ho = np.split(cell.W_hh.data, 4)
-    b_ii, b_if, b_ig, b_io = np.split(cell.b_ih.data, 4)
-    b_hi, b_hf, b_hg, b_ho = np.split(cell.b_hh.data, 4)
+def lstm_steps(cell, x, h, c, suffix=""):
+    """torch.nn.LSTM's equations, gate by gate, with the blocks in the order i, f, g, o.
+    x (T, N, D), h and c (N, H) → (out (T, N, H), h_T, c_T); ``suffix`` as in ``rnn_steps``."""
+    W_ih, W_hh, b_ih, b_hh = _weights(cell, suffix)
+    W_ii, W_if, W_ig, W_io = np.split(W_ih, 4)
+    W_hi, W_hf, W_hg, W_ho = np.split(W_hh, 4)
+    b_ii, b_if, b_ig, b_io = np.split(b_ih, 4)
+    b_hi, b_hf, b_hg, b_ho = np.split(b_hh, 4)
     out = []
     for x_t in x:
         i = sigmoid(x_t @ W_ii.T + b_ii + h @ W_hi.T + b_hi)
@@ -98,12 +111,14 @@ def lstm_steps(cell, x, h, c):
     return np.array(out), h, c
 
 
-def gru_steps(cell, x, h):
-    """torch.nn.GRU's equations, gate by gate, with the blocks in the order r, z, n."""
-    W_ir, W_iz, W_in = np.split(cell.W_ih.data, 3)
-    W_hr, W_hz, W_hn = np.split(cell.W_hh.data, 3)
-    b_ir, b_iz, b_in = np.split(cell.b_ih.data, 3)
-    b_hr, b_hz, b_hn = np.split(cell.b_hh.data, 3)
+def gru_steps(cell, x, h, suffix=""):
+    """torch.nn.GRU's equations, gate by gate, with the blocks in the order r, z, n.
+    x (T, N, D), h (N, H) → (out (T, N, H), h_T (N, H)); ``suffix`` as in ``rnn_steps``."""
+    W_ih, W_hh, b_ih, b_hh = _weights(cell, suffix)
+    W_ir, W_iz, W_in = np.split(W_ih, 3)
+    W_hr, W_hz, W_hn = np.split(W_hh, 3)
+    b_ir, b_iz, b_in = np.split(b_ih, 3)
+    b_hr, b_hz, b_hn = np.split(b_hh, 3)
     out = []
     for x_t in x:
         r = sigmoid(x_t @ W_ir.T + b_ir + h @ W_hr.T + b_hr)

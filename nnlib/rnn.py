@@ -1,6 +1,6 @@
-"""Recurrent layers RNN, LSTM and GRU (one layer, sequence first, as ``torch.nn``) with full
-backpropagation through time, and ``clip_grad_norm``.  Chapters: "Recurrent networks" (RNN,
-clipping), "LSTM and GRU".
+"""Recurrent layers RNN, LSTM and GRU (sequence first, as ``torch.nn``, with ``num_layers`` and
+``bidirectional``) with full backpropagation through time, and ``clip_grad_norm``.  Chapters:
+"Recurrent networks" (RNN, clipping, bidirectional and stacked layers), "LSTM and GRU".
 
 Shapes follow PyTorch with ``batch_first=False``: x (T, N, D), out (T, N, H).  A single-layer,
 one-directional layer takes and returns states of shape (N, H); with ``num_layers`` > 1 or
@@ -160,7 +160,8 @@ class _Recurrent(Module):
         s = as_float_array(s, self._name())
         if s.shape != (n, self.hidden_size):
             raise ValueError(f"{self._name()} expects {name} of shape (N, H) = ({n}, {self.hidden_size}), "
-                             f"got {s.shape} (no layer axis: nnlib's recurrent layers have one layer)")
+                             f"got {s.shape} (no layer axis: only a stack, num_layers > 1 or bidirectional, "
+                             f"takes states of shape (num_layers·directions, N, H))")
         return s.T
 
     def _final_grad_column(self, g, n, name):

@@ -444,3 +444,35 @@ def test_stack_state_shape_errors():
     with pytest.raises(ValueError, match="num_layers must be at least 1"):
         nnlib.RNN(3, 4, num_layers=0)
     assert repr(nnlib.RNN(3, 4, num_layers=2, bidirectional=True)) == "RNN(3, 4, num_layers=2, bidirectional=True)"
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_stack_matches_reference_layer_by_layer(cls):
+    """A two-layer bidirectional stack is the reference steps composed by hand: each layer reads
+    the layer below's [forward; reverse] states, the reverse direction reads time backwards, and
+    the final states are stacked layer by layer, forward direction first (h_n[1] belongs to
+    step 1 of the reverse direction: it is the state after reading x_T … x_1)."""
+    r = np.random.default_rng(7)
+    layer = getattr(nnlib, cls)(3, 4, rng=r, num_layers=2, bidirectional=True)
+    x = r.standard_normal((5, 2, 3))
+    h0, c0 = r.standard_normal((4, 2, 4)), r.standard_normal((4, 2, 4))
+    out, final = layer(x, (h0, c0) if cls == "LSTM" else h0)
+    steps = {"RNN": reference.rnn_steps, "LSTM": reference.lstm_steps, "GRU": reference.gru_steps}[cls]
+    inputs, h_n, c_n = x, [], []
+    for k in range(2):
+        outs = []
+        for d, suffix in enumerate((f"_l{k}", f"_l{k}_reverse")):
+            i = 2 * k + d
+            seq = inputs if d == 0 else inputs[::-1]
+            state = (h0[i], c0[i]) if cls == "LSTM" else (h0[i],)
+            o, *fin = steps(layer, seq, *state, suffix=suffix)
+            outs.append(o if d == 0 else o[::-1])
+            h_n.append(fin[0])
+            c_n.extend(fin[1:])
+        inputs = np.concatenate(outs, axis=2)
+    assert np.allclose(out, inputs, rtol=0, atol=1e-14)
+    finals = final if cls == "LSTM" else (final,)
+    assert np.allclose(finals[0], np.stack(h_n), rtol=0, atol=1e-14)
+    if cls == "LSTM":
+        assert np.allclose(finals[1], np.stack(c_n), rtol=0, atol=1e-14)
+    assert np.array_equal(finals[0][2], out[-1, :, :4]) and np.array_equal(finals[0][3], out[0, :, 4:])
