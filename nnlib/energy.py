@@ -1,6 +1,7 @@
 """Energy-based models: the Hopfield network (associative memory), the Boltzmann machine, the
 restricted Boltzmann machine trained by contrastive divergence, and a deep belief net stacked
-from RBMs.  Chapter: "Energy-based models".
+from RBMs, with its generative side (top-down pass, sampling, up-down fine-tuning).
+Chapter: "Energy-based models".
 """
 import itertools
 
@@ -38,11 +39,41 @@ class Hopfield:
     (patterns (P, n) of ±1).  States are batches s (B, n) of ±1.  Energy E(s) = −½ sᵀ W s, which
     an asynchronous update (one unit at a time, s_i ← sign(Σ_j W_ij s_j)) never increases.
     A unit whose local field is exactly 0 keeps its state.
+
+    Exact ties: for an even number of patterns a field can be exactly 0, but 1/n is not a binary
+    fraction, so Σ_j W_ij s_j summed in floating point would come out as ±1e-17 with a sign set by
+    the BLAS's summation order.  So for weights set by ``store`` every field and energy is computed
+    from the integer counts n·W (exact in any order) and only then divided by n.  Weights
+    assigned to ``W`` directly (``net.W = ...``) are used as they are.
     """
 
     def __init__(self, n):
         self.n = int(n)
         self.W = np.zeros((self.n, self.n))
+
+    @property
+    def W(self):
+        """The weights (n, n); assigning new ones drops the exact Hebbian counts of ``store``."""
+        return self._W
+
+    @W.setter
+    def W(self, value):
+        self._W = np.asarray(value, dtype=np.float64)
+        self._counts = None
+
+    def _h(self, s, i=slice(None), divide=True):
+        """Fields h_i = Σ_j W_ij s_j of units i for states s (B, n): (B, n), or (B,) for one
+        unit i.  With the integer counts of ``store`` they are computed exactly as n·h, divided
+        by n only if ``divide`` (the sign needs no division)."""
+        if self._counts is None:
+            return s @ self._W[i].T
+        h = s @ self._counts[i].T
+        return h / self.n if divide else h
+
+    def _energy(self, s):
+        """−½ sᵀ W s per row of s (B, n); with the counts, the integer sum is divided last."""
+        e = -0.5 * np.sum(self._h(s, divide=False) * s, axis=1)
+        return e if self._counts is None else e / self.n
 
     def _check(self, s, who):
         s = as_float_array(s, f"Hopfield({self.n}).{who}")
@@ -56,24 +87,25 @@ class Hopfield:
     def store(self, patterns):
         """patterns (P, n) of ±1 → sets W (n, n) by the Hebb rule; returns self."""
         xi = self._check(patterns, "store")
-        self.W = xi.T @ xi / self.n
-        np.fill_diagonal(self.W, 0.0)  # no self-coupling: otherwise every state leans towards itself
+        counts = xi.T @ xi             # integers: exact whatever the summation order
+        np.fill_diagonal(counts, 0.0)  # no self-coupling: otherwise every state leans towards itself
+        self.W = counts / self.n
+        self._counts = counts          # after W: assigning W clears the counts
         return self
 
     def energy(self, s):
         """s (B, n) or (n,) → E (B,) = −½ sᵀ W s for each row."""
-        s = self._check(s, "energy")
-        return -0.5 * np.einsum("bi,ij,bj->b", s, self.W, s)
+        return self._energy(self._check(s, "energy"))
 
     def field(self, s):
-        """Local fields h = s W (B, n); W is symmetric, so row i is Σ_j W_ij s_j."""
-        return self._check(s, "field") @ self.W
+        """Local fields h = s Wᵀ (B, n): h_i = Σ_j W_ij s_j."""
+        return self._h(self._check(s, "field"))
 
     def step_sync(self, s):
         """One synchronous update of every unit at once: s (B, n) → new s (B, n).
         (Synchronous updates may end in a 2-cycle instead of a fixed point.)"""
         s = self._check(s, "step_sync")
-        h = s @ self.W
+        h = self._h(s, divide=False)
         return np.where(h > 0, 1.0, np.where(h < 0, -1.0, s))
 
     def sweep_async(self, s, rng, energies=None):
@@ -83,10 +115,10 @@ class Hopfield:
         appended to it (for plotting the descent)."""
         s = self._check(s, "sweep_async").copy()
         for i in rng.permutation(self.n):
-            h = s @ self.W[i]
+            h = self._h(s, i, divide=False)
             s[:, i] = np.where(h > 0, 1.0, np.where(h < 0, -1.0, s[:, i]))
             if energies is not None:
-                energies.append(-0.5 * np.einsum("bi,ij,bj->b", s, self.W, s))
+                energies.append(self._energy(s))
         return s
 
     def recall(self, s, rng=None, max_sweeps=50, mode="async"):
@@ -311,8 +343,17 @@ class DBN:
 
     sizes: (n_visible, n_hidden_1, n_hidden_2, ...); ``self.rbms[l]`` is RBM(sizes[l], sizes[l+1]).
     ``pretrain`` trains the first RBM on the data and each next one on the hidden probabilities
-    p(h = 1 | v) of the one below.  ``to_mlp(n_classes, rng)`` copies the RBMs' W and hidden
-    biases b into ``Linear`` layers of a sigmoid MLP and adds a freshly initialised output layer.
+    p(h = 1 | v) of the one below.  ``to_mlp(n_classes, rng)`` copies the recognition weights W
+    and hidden biases b into ``Linear`` layers of a sigmoid MLP and adds a freshly initialised
+    output layer.
+
+    The generative model: the top two layers (sizes[-2], sizes[-1]) are the undirected RBM
+    ``rbms[-1]``; every lower level l is directed, layer h_l (h_0 = v) generated from h_{l+1} by
+    p(h_l = 1 | h_{l+1}) = σ(h_{l+1} G_l + a_l), and inferred from below by the recognition
+    weights, q(h_{l+1} = 1 | h_l) = σ(h_l R_lᵀ + b_l); G_l and R_l are (sizes[l+1], sizes[l]).
+    After greedy training both are the RBM's own (tied: G_l = R_l = rbms[l].W, a_l = rbms[l].a,
+    b_l = rbms[l].b).  ``untie()`` makes them separate Parameters for ``up_down`` to train;
+    ``sample`` draws from the model, ``recognise`` and ``generate`` are the two passes.
     """
 
     def __init__(self, sizes, rng=None):
@@ -321,6 +362,7 @@ class DBN:
         if len(self.sizes) < 2:
             raise ValueError(f"DBN needs at least two layer sizes, got {self.sizes}")
         self.rbms = [RBM(m, n, rng=rng) for m, n in zip(self.sizes[:-1], self.sizes[1:])]
+        self.recognition = self.generative = None   # lists of (W, bias) Parameters after untie()
 
     def pretrain(self, X, epochs, make_optimizer, rng, batch_size=32, k=1):
         """X (N, sizes[0]).  make_optimizer(params) → an nnlib optimiser, one per RBM.
@@ -333,12 +375,139 @@ class DBN:
         return histories
 
     def to_mlp(self, n_classes, rng):
-        """Sequential(Linear, Sigmoid, ..., Linear(sizes[-1], n_classes)) initialised from the RBMs."""
+        """Sequential(Linear, Sigmoid, ..., Linear(sizes[-1], n_classes)) initialised from the
+        recognition weights (the RBMs' own until ``untie``) and the top RBM's W and b."""
         layers = []
-        for rbm in self.rbms:
-            lin = Linear(rbm.n_visible, rbm.n_hidden, rng=rng)
-            lin.W.data[...] = rbm.W.data  # both (n_hidden, n_visible): no transpose
-            lin.b.data[...] = rbm.b.data
+        for W, b in self._up() + [(self.rbms[-1].W, self.rbms[-1].b)]:
+            lin = Linear(W.shape[1], W.shape[0], rng=rng)
+            lin.W.data[...] = W.data  # both (n_hidden, n_visible): no transpose
+            lin.b.data[...] = b.data
             layers += [lin, Sigmoid()]
         layers.append(Linear(self.sizes[-1], n_classes, rng=rng))
         return Sequential(*layers)
+
+    # ------------------------------------------------------------------ generative side
+    def untie(self):
+        """Copy each lower RBM's (W, b) into ``recognition`` and its (W, a) into ``generative``,
+        new Parameters that ``up_down`` trains separately; returns self."""
+        lower = self.rbms[:-1]
+        self.recognition = [(Parameter(r.W.data), Parameter(r.b.data)) for r in lower]
+        self.generative = [(Parameter(r.W.data), Parameter(r.a.data)) for r in lower]
+        return self
+
+    def _up(self):
+        return self.recognition or [(r.W, r.b) for r in self.rbms[:-1]]
+
+    def _down(self):
+        return self.generative or [(r.W, r.a) for r in self.rbms[:-1]]
+
+    def parameters(self):
+        """Recognition and generative Parameters (after ``untie``), then the top RBM's W, a, b."""
+        if self.recognition is None:
+            raise ValueError("DBN.parameters: call untie() first (before it, the RBMs hold the weights)")
+        lower = [p for pair in self.recognition + self.generative for p in pair]
+        return lower + self.rbms[-1].parameters()
+
+    def recognise(self, v, rng=None):
+        """Up pass with the recognition weights: v (N, sizes[0]) → [h_1, ..., h_{L−1}], the layers
+        below the top RBM's hidden one, (N, sizes[l]) each.  With ``rng`` every layer is sampled
+        (0/1) from q(h_{l+1} = 1 | h_l); without, the probabilities are passed up (mean field)."""
+        h, states = as_float_array(v, "DBN.recognise"), []
+        check_last_dim(h, self.sizes[0], "DBN.recognise", "visible units")
+        for W, b in self._up():
+            h = sigmoid(h @ W.data.T + b.data)
+            if rng is not None:
+                h = (rng.random(h.shape) < h).astype(np.float64)
+            states.append(h)
+        return states
+
+    def generate(self, h, rng=None):
+        """Top-down pass with the generative weights from a state h (N, sizes[−2]) of the top RBM's
+        visible layer → p(v = 1 | h_1) (N, sizes[0]).  With ``rng`` each layer between is sampled
+        from p(h_l = 1 | h_{l+1}); without, the probabilities are passed down."""
+        h = as_float_array(h, "DBN.generate")
+        check_last_dim(h, self.sizes[-2], "DBN.generate", "units of the top RBM's visible layer")
+        levels = self._down()
+        for level in reversed(range(len(levels))):
+            W, a = levels[level]
+            h = sigmoid(h @ W.data + a.data)
+            if rng is not None and level > 0:
+                h = (rng.random(h.shape) < h).astype(np.float64)
+        return h
+
+    def reconstruction_loglik(self, v):
+        """Mean over the rows of v (N, sizes[0]) of log p(v | h_1) under the generative weights,
+        with the layers above v set by a mean-field up pass (recognition probabilities) and passed
+        down as probabilities: how well the top-down weights regenerate what the bottom-up weights
+        perceive, the term of the variational bound that the wake phase of ``up_down`` raises."""
+        v = as_float_array(v, "DBN.reconstruction_loglik")
+        states = self.recognise(v)
+        p = self.generate(states[-1]) if states else self.rbms[0].reconstruct(v)
+        p = np.clip(p, 1e-12, 1.0 - 1e-12)  # a saturated sigmoid must not give log(0)
+        return float(np.mean(np.sum(v * np.log(p) + (1.0 - v) * np.log(1.0 - p), axis=1)))
+
+    def sample(self, n, gibbs_steps, rng):
+        """n samples of the model: ``gibbs_steps`` ≥ 1 steps of block Gibbs sampling in the top RBM,
+        started at random 0/1 states of its visible layer, then one sampled top-down pass.
+        Returns p(v = 1 | h_1) (n, sizes[0]) for each sample (pixel means, for display)."""
+        if gibbs_steps < 1:
+            raise ValueError(f"DBN.sample: gibbs_steps must be ≥ 1, got {gibbs_steps}")
+        top = self.rbms[-1]
+        h = (rng.random((n, top.n_visible)) < 0.5).astype(np.float64)
+        for _ in range(gibbs_steps):
+            _, t = top.sample_hidden(h, rng)
+            p, h = top.sample_visible(t, rng)
+        return self.generate(h, rng) if len(self.rbms) > 1 else p
+
+    def up_down(self, v, k, rng):
+        """One step of the up-down algorithm (contrastive wake-sleep; Hinton, Osindero and Teh
+        2006) on a batch v (N, sizes[0]); needs ``untie()``.
+
+        Wake (up) pass: sample h_1, ..., h_{L−1} with the recognition weights; each generative
+        level learns to predict the layer below from the one above (delta rule: the gradient of
+        log p(h_l | h_{l+1}) is h_{l+1}ᵀ (h_l − σ(h_{l+1} G_l + a_l)) for G_l, its column sums for a_l).
+        Top: CD-k on the top RBM, started at the wake states h_{L−1}.
+        Sleep (down) pass: from the chain's end state, generate a "dream" down with the generative
+        weights (sampled layers; probabilities for v); each recognition level learns to recover
+        the dream's layer above from the one below (the same rule, upwards).
+        Random draws in this order: wake samples bottom up, CD-k, sleep samples top down.  Adds
+        the *negative* estimates (means over the batch) into .grad of ``parameters()``, as
+        ``RBM.contrastive_divergence`` does, for a minimising optimiser.  Returns the dream's v.
+        """
+        if self.recognition is None:
+            raise ValueError("DBN.up_down: call untie() first")
+        v = as_float_array(v, "DBN.up_down")
+        check_last_dim(v, self.sizes[0], "DBN.up_down", "visible units")
+        n = len(v)
+        wake = [v] + self.recognise(v, rng)
+        for (G, a), below, above in zip(self.generative, wake[:-1], wake[1:]):
+            err = below - sigmoid(above @ G.data + a.data)      # (N, sizes[l])
+            G.grad -= above.T @ err / n
+            a.grad -= err.mean(axis=0)
+        dream = [self.rbms[-1].contrastive_divergence(wake[-1], k, rng)]
+        for level in reversed(range(len(self.generative))):
+            G, a = self.generative[level]
+            p = sigmoid(dream[0] @ G.data + a.data)
+            dream.insert(0, p if level == 0 else (rng.random(p.shape) < p).astype(np.float64))
+        for (R, b), below, above in zip(self.recognition, dream[:-1], dream[1:]):
+            err = above - sigmoid(below @ R.data.T + b.data)    # (N, sizes[l+1])
+            R.grad -= err.T @ below / n
+            b.grad -= err.mean(axis=0)
+        return dream[0]
+
+
+def train_up_down(dbn, X, epochs, optimizer, rng, batch_size=32, k=1, desc="up-down"):
+    """Fine-tune an untied ``dbn`` with ``DBN.up_down`` (CD-k at the top) on shuffled minibatches
+    of X (N, sizes[0]) for ``epochs`` epochs, stepping ``optimizer`` (built on ``dbn.parameters()``).
+    Returns the per-epoch ``dbn.reconstruction_loglik(X)``, measured after each epoch."""
+    X = as_float_array(X, "train_up_down")
+    history = []
+    for _ in (bar := progress(range(epochs), desc=desc)):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            optimizer.zero_grad()
+            dbn.up_down(X[order[start:start + batch_size]], k, rng)
+            optimizer.step()
+        history.append(dbn.reconstruction_loglik(X))
+        bar.set_postfix(loglik=history[-1])
+    return history

@@ -2,12 +2,17 @@
 asynchronous updates; Boltzmann-machine conditionals against the enumerated distribution; the
 RBM's free energy, partition function and exact gradient against brute force and finite
 differences; CD-k against its exact expectation (through the Gibbs transition matrix) and its
-approach to the exact gradient as k grows; the DBN's copy into an MLP."""
+approach to the exact gradient as k grows; the DBN's copy into an MLP, its sampler against the
+model's enumerated marginal, and the up-down step against the same step by hand and finite
+differences."""
+import copy
+
 import numpy as np
 import pytest
 
 from nnlib import SGD
-from nnlib.energy import DBN, RBM, BoltzmannMachine, Hopfield, all_states, overlap, train_rbm
+from nnlib.energy import (DBN, RBM, BoltzmannMachine, Hopfield, all_states, overlap, train_rbm,
+                          train_up_down)
 from nnlib.functional import sigmoid
 from nnlib.gradcheck import numerical_gradient, relative_error
 
@@ -118,6 +123,32 @@ def test_hopfield_errors():
         net.energy(np.zeros((1, 4)))
     with pytest.raises(ValueError, match="need an rng"):
         net.recall(np.ones((1, 4)))
+
+
+def test_zero_fields_are_exact_ties_for_an_even_number_of_patterns():
+    # P = 2: n·h_i = Σ_μ ξ^μ_i (ξ^μ · s − ξ^μ_i s_i) is a sum of two odd numbers and often exactly 0;
+    # in floating point with W = k/n it would be ±1e-17 depending on the summation order
+    N = 20                                                         # 1/20 is not a binary fraction
+    xi = rng().choice([-1.0, 1.0], (2, N))
+    net = Hopfield(N).store(xi)
+    s = rng(1).choice([-1.0, 1.0], (200, N))
+    exact = np.array([[sum(xi[m, i] * xi[m, j] for m in range(2)) for j in range(N)] for i in range(N)])
+    np.fill_diagonal(exact, 0)
+    n_h = s @ exact  # integer arithmetic in float64: exact
+    assert np.sum(n_h == 0) > 100                                  # many exact ties
+    assert np.array_equal(net.field(s), n_h / N)                   # zero where it should be, bitwise
+    perm = rng(2).permutation(N)                                   # another unit order, another sum order
+    assert np.array_equal(Hopfield(N).store(xi[:, perm]).field(s[:, perm]), (n_h / N)[:, perm])
+    tied = np.argwhere(n_h == 0)[0]                                # a tied unit keeps its state
+    assert net.step_sync(s)[tied[0], tied[1]] == s[tied[0], tied[1]]
+    assert np.array_equal(net.energy(s), -0.5 * np.sum(n_h * s, axis=1) / N)
+
+
+def test_assigning_weights_drops_the_hebbian_counts():
+    net = Hopfield(3).store(np.array([[1.0, -1.0, 1.0]]))
+    net.W = 2 * net.W
+    s = np.array([[1.0, 1.0, -1.0]])
+    assert np.allclose(net.field(s), s @ net.W.T, rtol=0, atol=1e-15)
 
 
 # -------------------------------------------------------------------- Boltzmann machine
@@ -284,3 +315,94 @@ def test_dbn_pretrain_trains_each_level_on_the_features_below():
     # the last recorded error of level 2 is the reconstruction error of level 1's features
     F = dbn.rbms[0].hidden_probs(X)
     assert abs(hist[1][-1] - np.mean((F - dbn.rbms[1].reconstruct(F)) ** 2)) < 1e-15
+
+
+def random_dbn(sizes, seed=0, scale=1.0):
+    dbn = DBN(sizes, rng=rng(seed))
+    r = rng(seed + 1)
+    for rbm in dbn.rbms:
+        for q in rbm.parameters():
+            q.data[...] = r.normal(0, scale, q.shape)
+    return dbn
+
+
+def test_untie_copies_the_weights_and_changes_no_pass():
+    dbn = random_dbn((5, 4, 3))
+    v, h = rng(3).random((6, 5)), rng(4).random((6, 4))
+    up, down, mlp = dbn.recognise(v)[0], dbn.generate(h), dbn.to_mlp(2, rng(5))(v)
+    dbn.untie()
+    assert dbn.recognition[0][0] is not dbn.rbms[0].W and dbn.generative[0][0] is not dbn.rbms[0].W
+    assert np.array_equal(dbn.recognise(v)[0], up) and np.array_equal(up, dbn.rbms[0].hidden_probs(v))
+    assert np.array_equal(dbn.generate(h), down) and np.array_equal(down, dbn.rbms[0].visible_probs(h))
+    assert np.array_equal(dbn.to_mlp(2, rng(5))(v), mlp)
+    assert len(dbn.parameters()) == 4 + 3
+
+
+def test_dbn_samples_have_the_mean_of_the_enumerated_model():
+    # v <- h1 directed, (h1, h2) an RBM: p(h1) ∝ e^{-F(h1)} over the 16 states of h1, and
+    # E[p(v = 1 | h1)] = Σ_h1 p(h1) σ(h1 G + a), which the sampler's output must average to
+    dbn = random_dbn((3, 4, 2))
+    top = dbn.rbms[1]
+    H1 = all_states(4)
+    p_h1 = np.exp(-top.free_energy(H1) - top.log_partition())
+    exact = p_h1 @ dbn.rbms[0].visible_probs(H1)
+    samples = dbn.sample(40000, 30, rng(6))
+    assert samples.shape == (40000, 3)
+    assert np.max(np.abs(samples.mean(axis=0) - exact)) < 0.01    # sd of each mean < 0.0025
+
+
+def test_up_down_step_by_hand_and_by_finite_differences():
+    dbn = random_dbn((5, 4, 3), scale=0.5).untie()
+    (R, b), (G, a) = dbn.recognition[0], dbn.generative[0]
+    dbn.generative[0][0].data += rng(8).normal(0, 0.3, G.shape)   # untied: G differs from R
+    top = dbn.rbms[1]
+    v = (rng(9).random((7, 5)) < 0.5).astype(float)
+    r_hand = rng(10)
+    dream_v = dbn.up_down(v, 1, rng(10))
+    # by hand, drawing the random numbers in the documented order
+    h1 = (r_hand.random((7, 4)) < sigmoid(v @ R.data.T + b.data)).astype(float)       # wake
+    ph0 = sigmoid(h1 @ top.W.data.T + top.b.data)                                       # CD-1 on top
+    h2 = (r_hand.random(ph0.shape) < ph0).astype(float)
+    h1_neg = (r_hand.random((7, 4)) < sigmoid(h2 @ top.W.data + top.a.data)).astype(float)
+    v_dream = sigmoid(h1_neg @ G.data + a.data)                                         # sleep
+    dG = h1.T @ (v - sigmoid(h1 @ G.data + a.data)) / 7
+    dR = (h1_neg - sigmoid(v_dream @ R.data.T + b.data)).T @ v_dream / 7
+    assert relative_error(dream_v, v_dream) < 1e-12
+    assert relative_error(-G.grad, dG) < 1e-12 and relative_error(-R.grad, dR) < 1e-12
+    # the delta rules are the gradients of the Bernoulli log-likelihoods they claim to be
+    def loglik(p, x):
+        return float(np.mean(np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=1)))
+    num_G = numerical_gradient(lambda W: loglik(sigmoid(h1 @ W + a.data), v), G.data.copy())
+    num_R = numerical_gradient(lambda W: loglik(sigmoid(v_dream @ W.T + b.data), h1_neg), R.data.copy())
+    assert relative_error(-G.grad, num_G) < TOL and relative_error(-R.grad, num_R) < TOL
+
+
+def test_up_down_and_parameters_need_untie():
+    dbn = DBN((4, 3, 2), rng=rng())
+    with pytest.raises(ValueError, match="untie"):
+        dbn.up_down(np.zeros((2, 4)), 1, rng())
+    with pytest.raises(ValueError, match="untie"):
+        dbn.parameters()
+    with pytest.raises(ValueError, match="gibbs_steps"):
+        dbn.sample(2, 0, rng())
+
+
+def test_reconstruction_loglik_closed_form_and_train_up_down_by_hand():
+    dbn = random_dbn((5, 4, 3), scale=0.5).untie()
+    X = (rng(11).random((12, 5)) < 0.4).astype(float)
+    p = dbn.rbms[0].reconstruct(X)  # tied: up with W, b, down with W, a
+    ref = np.mean(np.sum(X * np.log(p) + (1 - X) * np.log(1 - p), axis=1))
+    assert abs(dbn.reconstruction_loglik(X) - ref) < 1e-12
+    hand = DBN((5, 4, 3), rng=rng())
+    hand.rbms = [copy.deepcopy(r) for r in dbn.rbms]
+    hand.untie()
+    history = train_up_down(dbn, X, 2, SGD(dbn.parameters(), lr=0.1), rng(12), batch_size=5)
+    opt, r = SGD(hand.parameters(), lr=0.1), rng(12)
+    for _ in range(2):                       # the same loop, written out
+        order = r.permutation(12)
+        for start in range(0, 12, 5):
+            opt.zero_grad()
+            hand.up_down(X[order[start:start + 5]], 1, r)
+            opt.step()
+    assert history[-1] == hand.reconstruction_loglik(X)
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(dbn.parameters(), hand.parameters()))
