@@ -1,14 +1,17 @@
 """Text: batches for language models, an add-k n-gram model, skip-gram with
-negative sampling, dot-product attention, a GRU encoder-decoder, and decoding (sampling, greedy,
-beam search).  Chapters: "Language models and embeddings", "Attention and decoding".
+negative sampling, dot-product attention, a GRU encoder-decoder, scaled dot-product
+self-attention and a Transformer block, and decoding (sampling, greedy, beam search).
+Chapters: "Language models and embeddings", "Attention and decoding".
 
 Sequences are sequence first, as in ``nnlib.rnn``: token ids (T, N), vectors (T, N, D).
 """
+import math
+
 import numpy as np
 
-from .core import Module, Parameter, cached, check_same_shape
+from .core import Module, Parameter, as_float_array, cached, check_last_dim, check_same_shape
 from .functional import log_softmax, sigmoid, softmax
-from .layers import Embedding, Linear
+from .layers import Embedding, Linear, ReLU
 from .rnn import GRU
 
 
@@ -305,6 +308,190 @@ class Seq2Seq(Module):
             s = np.concatenate([s, context], axis=-1)
             alpha = alpha[0]
         return log_softmax(self.out(s)[0], axis=-1), h, alpha
+
+
+# ------------------------------------------------- self-attention and the Transformer block
+
+def scaled_dot_product_attention(query, key, value, causal=False):
+    """Scaled dot-product attention (Vaswani et al. 2017), with separate keys and values:
+
+        e_{t,i} = q_t · k_i / sqrt(d),   α_{t,·} = softmax_i(e_{t,·}),   out_t = Σ_i α_{t,i} v_i
+
+    Shapes (sequence first, as ``dot_attention``): query (T, N, d), key (S, N, d), value
+    (S, N, d_v) → out (T, N, d_v), alpha (T, N, S).  With ``causal`` step t sees only the
+    positions i ≤ t (the other scores are −∞ before the softmax; top-left aligned when T ≠ S,
+    as torch).  ``dot_attention(q, k)`` is the special case ``(q · sqrt(d), k, k)``.  The same
+    numbers as ``torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)``
+    on the batch-first layout (N, T, d).  Chapter: "Attention and decoding".
+    """
+    q = np.asarray(query, dtype=np.float64).transpose(1, 0, 2)       # (N, T, d)
+    k = np.asarray(key, dtype=np.float64).transpose(1, 0, 2)         # (N, S, d)
+    v = np.asarray(value, dtype=np.float64).transpose(1, 0, 2)       # (N, S, d_v)
+    if q.shape[2] != k.shape[2] or k.shape[:2] != v.shape[:2] or q.shape[0] != k.shape[0]:
+        raise ValueError(f"scaled_dot_product_attention expects query (T, N, d), key (S, N, d), "
+                         f"value (S, N, d_v); got {np.shape(query)}, {np.shape(key)}, {np.shape(value)}")
+    e = q @ k.transpose(0, 2, 1) / math.sqrt(q.shape[2])             # (N, T, S)
+    if causal:
+        e = np.where(np.tri(e.shape[1], e.shape[2], dtype=bool), e, -np.inf)
+    alpha = softmax(e, axis=-1)                                      # masked entries: exactly 0
+    out = alpha @ v                                                  # (N, T, d_v)
+    return out.transpose(1, 0, 2), alpha.transpose(1, 0, 2)
+
+
+def scaled_dot_product_attention_backward(dout, query, key, value, alpha):
+    """Gradients of ``scaled_dot_product_attention``: dout (T, N, d_v), with the forward's
+    inputs and alpha → (dquery (T, N, d), dkey (S, N, d), dvalue (S, N, d_v)).
+
+        dv_i = Σ_t α_{t,i} dout_t,   dα_{t,i} = dout_t · v_i,
+        de_{t,i} = α_{t,i} (dα_{t,i} − Σ_j α_{t,j} dα_{t,j}),
+        dq_t = Σ_i de_{t,i} k_i / sqrt(d),   dk_i = Σ_t de_{t,i} q_t / sqrt(d)
+
+    (masked positions have α = 0, hence de = 0: they get no gradient).
+    """
+    do = np.asarray(dout, dtype=np.float64).transpose(1, 0, 2)       # (N, T, d_v)
+    q = np.asarray(query, dtype=np.float64).transpose(1, 0, 2)       # (N, T, d)
+    k = np.asarray(key, dtype=np.float64).transpose(1, 0, 2)         # (N, S, d)
+    v = np.asarray(value, dtype=np.float64).transpose(1, 0, 2)       # (N, S, d_v)
+    a = np.asarray(alpha, dtype=np.float64).transpose(1, 0, 2)       # (N, T, S)
+    dv = a.transpose(0, 2, 1) @ do                                   # (N, S, d_v)
+    da = do @ v.transpose(0, 2, 1)                                   # (N, T, S)
+    de = a * (da - np.sum(a * da, axis=-1, keepdims=True)) / math.sqrt(q.shape[2])
+    dq = de @ k                                                      # (N, T, d)
+    dk = de.transpose(0, 2, 1) @ q                                   # (N, S, d)
+    return dq.transpose(1, 0, 2), dk.transpose(1, 0, 2), dv.transpose(1, 0, 2)
+
+
+class LayerNorm(Module):
+    """Layer normalisation (Ba et al. 2016): each position's feature vector is normalised
+    on its own, y = γ ⊙ (x − μ) / sqrt(σ² + eps) + β, with μ and the biased σ² over the last
+    axis.  No batch statistics, so training and evaluation compute the same thing.
+
+    Shapes: x (..., D) → y (..., D); gamma (D,) ones, beta (D,) zeros.  As
+    ``torch.nn.LayerNorm(D, eps)``.  (It lives here because the Transformer block below is its
+    one user.)  Chapter: "Attention and decoding".
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5):
+        self.normalized_shape, self.eps = normalized_shape, eps
+        self.gamma = Parameter(np.ones(normalized_shape))
+        self.beta = Parameter(np.zeros(normalized_shape))
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+    def forward(self, x):
+        x = as_float_array(x, self._name())
+        check_last_dim(x, self.normalized_shape, self._name())
+        mean = x.mean(axis=-1, keepdims=True)
+        inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + self.eps)
+        x_hat = (x - mean) * inv_std
+        self.cache = (x_hat, inv_std)
+        return self.gamma.data * x_hat + self.beta.data
+
+    def backward(self, dout):
+        """dout (..., D) → dx; adds dγ = Σ dout·x̂, dβ = Σ dout over all leading axes.
+        dx = inv_std / D · (D dx̂ − Σ_j dx̂_j − x̂ Σ_j dx̂_j x̂_j), dx̂ = γ ⊙ dout (as batch norm,
+        with the sums over the features of one position instead of over the batch)."""
+        x_hat, inv_std = cached(self)
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, x_hat.shape, self._name())
+        D = self.normalized_shape
+        self.gamma.grad += np.sum(dout * x_hat, axis=tuple(range(dout.ndim - 1)))
+        self.beta.grad += np.sum(dout, axis=tuple(range(dout.ndim - 1)))
+        dx_hat = dout * self.gamma.data
+        return inv_std / D * (D * dx_hat - dx_hat.sum(axis=-1, keepdims=True)
+                              - x_hat * np.sum(dx_hat * x_hat, axis=-1, keepdims=True))
+
+
+class SelfAttention(Module):
+    """Multi-head self-attention: queries, keys and values are three linear maps of the same
+    sequence, Q = x W_q^T + b_q, K = x W_k^T + b_k, V = x W_v^T + b_v (``q_proj``, ``k_proj``,
+    ``v_proj``, each Linear(E, E)).  The E features are split into ``num_heads`` heads of
+    d = E / num_heads; each head runs ``scaled_dot_product_attention`` on its slice, and
+    ``out_proj`` (Linear(E, E)) mixes the concatenated results.
+
+    Shapes: x (T, N, E) → (T, N, E); after forward ``alpha`` (T, N, num_heads, T) holds the
+    weights (alpha[t, n, h] sums to one over the T positions).  ``causal``: position t attends
+    to positions ≤ t only, as in a decoder.  The same numbers as
+    ``torch.nn.MultiheadAttention(E, num_heads)(x, x, x)`` with in_proj_weight = [W_q; W_k; W_v]
+    (initialised here as nnlib.Linear, not as torch's Xavier).  The key bias b_k has no effect
+    and a zero gradient: it adds q_t · b_k to a whole row of scores, which the softmax ignores.
+    Chapter: "Attention and decoding".
+    """
+
+    def __init__(self, embed_dim, num_heads=1, causal=False, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        if embed_dim % num_heads:
+            raise ValueError(f"SelfAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
+        self.embed_dim, self.num_heads, self.causal = embed_dim, num_heads, causal
+        self.q_proj, self.k_proj, self.v_proj, self.out_proj = (Linear(embed_dim, embed_dim, rng=rng)
+                                                                for _ in range(4))
+        self.alpha = None
+
+    def extra_repr(self):
+        return f"{self.embed_dim}, num_heads={self.num_heads}, causal={self.causal}"
+
+    def _heads(self, a):
+        """(T, N, E) → (T, N·heads, d): each head becomes a sequence of its own (as torch)."""
+        T, N, _ = a.shape
+        return a.reshape(T, N * self.num_heads, self.embed_dim // self.num_heads)
+
+    def forward(self, x):
+        x = as_float_array(x, self._name())
+        if x.ndim != 3 or x.shape[2] != self.embed_dim:
+            raise ValueError(f"{self._name()} expects x of shape (T, N, {self.embed_dim}), got {x.shape}")
+        T, N, E = x.shape
+        q, k, v = (self._heads(p(x)) for p in (self.q_proj, self.k_proj, self.v_proj))
+        out, alpha = scaled_dot_product_attention(q, k, v, causal=self.causal)   # (T, N·h, d), (T, N·h, T)
+        self.cache = (q, k, v, alpha)
+        self.alpha = alpha.reshape(T, N, self.num_heads, T)
+        return self.out_proj(out.reshape(T, N, E))
+
+    def backward(self, dout):
+        """dout (T, N, E) → dx (T, N, E); adds the gradients of the four projections (x is used
+        three times, so its gradient is the sum of three)."""
+        q, k, v, alpha = cached(self)
+        dattn = self._heads(self.out_proj.backward(dout))
+        dq, dk, dv = scaled_dot_product_attention_backward(dattn, q, k, v, alpha)
+        shape = dout.shape
+        return (self.q_proj.backward(dq.reshape(shape)) + self.k_proj.backward(dk.reshape(shape))
+                + self.v_proj.backward(dv.reshape(shape)))
+
+
+class TransformerBlock(Module):
+    """One Transformer encoder layer, post-norm as in Vaswani et al. (2017):
+
+        h = LayerNorm(x + SelfAttention(x)),   y = LayerNorm(h + W_2 ReLU(W_1 h + b_1) + b_2)
+
+    The feed-forward part (``ff1`` Linear(E, F), ReLU, ``ff2`` Linear(F, E)) acts on every
+    position separately.  Shapes: x (T, N, E) → y (T, N, E); ``alpha`` after forward as in
+    SelfAttention.  The same numbers as ``torch.nn.TransformerEncoderLayer(E, num_heads, F,
+    dropout=0.0)`` (this block has no dropout).  Chapter: "Attention and decoding".
+    """
+
+    def __init__(self, embed_dim, num_heads, dim_feedforward, causal=False, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        self.attn = SelfAttention(embed_dim, num_heads, causal=causal, rng=rng)
+        self.norm1 = LayerNorm(embed_dim)
+        self.ff1 = Linear(embed_dim, dim_feedforward, rng=rng)
+        self.relu = ReLU()
+        self.ff2 = Linear(dim_feedforward, embed_dim, rng=rng)
+        self.norm2 = LayerNorm(embed_dim)
+
+    @property
+    def alpha(self):
+        return self.attn.alpha
+
+    def forward(self, x):
+        h = self.norm1(x + self.attn(x))
+        return self.norm2(h + self.ff2(self.relu(self.ff1(h))))
+
+    def backward(self, dout):
+        """dout (T, N, E) → dx; each residual connection adds the gradient of its shortcut."""
+        dh2 = self.norm2.backward(dout)
+        dh = dh2 + self.ff1.backward(self.relu.backward(self.ff2.backward(dh2)))
+        dx1 = self.norm1.backward(dh)
+        return dx1 + self.attn.backward(dx1)
 
 
 # -------------------------------------------------------------------------- decoding

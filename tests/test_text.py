@@ -1,6 +1,8 @@
 """nnlib.text: vocabularies and batches, the add-k n-gram model against hand counts, skip-gram with
 negative sampling and dot-product attention against finite differences, the encoder-decoder's
-gradients and decoding step, and greedy / beam search / sampling against brute force."""
+gradients and decoding step, greedy / beam search / sampling against brute force, and scaled
+dot-product attention, layer norm, self-attention and the Transformer block against finite
+differences (float64) and torch."""
 import itertools
 import math
 
@@ -9,10 +11,12 @@ import pytest
 
 from nnlib.data import Vocab
 from nnlib.functional import log_softmax, softmax
-from nnlib.gradcheck import numerical_gradient, relative_error
-from nnlib.text import (NGramLM, Seq2Seq, SkipGram, beam_search, bptt_chunks, dot_attention,
-                        dot_attention_backward, greedy_decode, nearest_neighbours, noise_distribution,
-                        sample, sequence_log_prob, skipgram_pairs, stream_batches, subsample_keep_prob)
+from nnlib.gradcheck import check_module, numerical_gradient, relative_error
+from nnlib.text import (LayerNorm, NGramLM, SelfAttention, Seq2Seq, SkipGram, TransformerBlock, beam_search,
+                        bptt_chunks, dot_attention, dot_attention_backward, greedy_decode, nearest_neighbours,
+                        noise_distribution, sample, scaled_dot_product_attention,
+                        scaled_dot_product_attention_backward, sequence_log_prob, skipgram_pairs,
+                        stream_batches, subsample_keep_prob)
 
 TOL = 1e-7
 
@@ -320,3 +324,189 @@ def test_sample_temperature():
     warm = sample(step, None, np.zeros(20000, dtype=int), 1, rng(), temperature=2.0)[0]
     w = np.sqrt([0.6, 0.3, 0.1])
     np.testing.assert_allclose(np.bincount(warm, minlength=3) / 20000, w / w.sum(), atol=0.01)
+
+
+# ------------------------------------------------- self-attention and the Transformer block
+
+def test_sdpa_by_loops_and_dot_attention_as_special_case():
+    r = rng()
+    T, S, N, d, dv = 3, 4, 2, 5, 6
+    q, k, v = r.standard_normal((T, N, d)), r.standard_normal((S, N, d)), r.standard_normal((S, N, dv))
+    out, alpha = scaled_dot_product_attention(q, k, v)
+    assert out.shape == (T, N, dv) and alpha.shape == (T, N, S)
+    for t, n in itertools.product(range(T), range(N)):
+        a = softmax(k[:, n] @ q[t, n] / math.sqrt(d))
+        np.testing.assert_allclose(alpha[t, n], a, rtol=1e-12)
+        np.testing.assert_allclose(out[t, n], a @ v[:, n], rtol=1e-12)
+    # dot_attention (no scaling, keys = values) is (q·sqrt(d), k, k)
+    c_dot, a_dot = dot_attention(q, k)
+    c_s, a_s = scaled_dot_product_attention(q * math.sqrt(d), k, k)
+    np.testing.assert_allclose(c_s, c_dot, rtol=1e-12)
+    np.testing.assert_allclose(a_s, a_dot, rtol=1e-12)
+    # causal: step t sees positions ≤ t only
+    _, a_c = scaled_dot_product_attention(q, k[:T], v[:T], causal=True)
+    assert np.all(a_c[np.triu_indices(T, 1)[0], :, np.triu_indices(T, 1)[1]] == 0)
+    np.testing.assert_allclose(a_c.sum(axis=-1), 1.0)
+    with pytest.raises(ValueError, match="scaled_dot_product_attention expects"):
+        scaled_dot_product_attention(q, k, v[:, :1])
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_gradients(causal):
+    r = rng()
+    T, N, d, dv = 4, 2, 3, 5
+    S = T if causal else 6
+    q, k, v = r.standard_normal((T, N, d)), r.standard_normal((S, N, d)), r.standard_normal((S, N, dv))
+    dout = r.standard_normal((T, N, dv))
+    _, alpha = scaled_dot_product_attention(q, k, v, causal)
+    grads = scaled_dot_product_attention_backward(dout, q, k, v, alpha)
+    for g, x in zip(grads, (q, k, v)):
+        numeric = numerical_gradient(lambda _: scaled_dot_product_attention(q, k, v, causal)[0], x, dout=dout)
+        assert relative_error(g, numeric) < TOL
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_against_torch(causal):
+    torch = pytest.importorskip("torch")
+    r = rng()
+    T, S, N, d, dv = 5, 5 if causal else 7, 3, 4, 6
+    q, k, v = r.standard_normal((T, N, d)), r.standard_normal((S, N, d)), r.standard_normal((S, N, dv))
+    dout = r.standard_normal((T, N, dv))
+    out, alpha = scaled_dot_product_attention(q, k, v, causal)
+    dq, dk, dv_ = scaled_dot_product_attention_backward(dout, q, k, v, alpha)
+    tq, tk, tv = (torch.tensor(a.transpose(1, 0, 2), requires_grad=True) for a in (q, k, v))  # (N, L, d)
+    tout = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=causal)
+    tout.backward(torch.tensor(dout.transpose(1, 0, 2)))
+    assert relative_error(out, tout.detach().numpy().transpose(1, 0, 2)) < 1e-12
+    for mine, t in ((dq, tq), (dk, tk), (dv_, tv)):
+        assert relative_error(mine, t.grad.numpy().transpose(1, 0, 2)) < 1e-12
+
+
+def test_layer_norm_gradients_and_torch():
+    r = rng()
+    ln = LayerNorm(5)
+    ln.gamma.data[...] = r.standard_normal(5)
+    ln.beta.data[...] = r.standard_normal(5)
+    x = 3.0 + 2.0 * r.standard_normal((3, 2, 5))
+    y = ln(x)
+    x_hat = (y - ln.beta.data) / ln.gamma.data
+    np.testing.assert_allclose(x_hat.mean(axis=-1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(x_hat.var(axis=-1), 1.0 - ln.eps / (x.var(axis=-1) + ln.eps), rtol=1e-10)
+    assert max(check_module(ln, x).values()) < TOL
+    torch = pytest.importorskip("torch")
+    tln = torch.nn.LayerNorm(5, dtype=torch.float64)
+    with torch.no_grad():
+        tln.weight.copy_(torch.tensor(ln.gamma.data))
+        tln.bias.copy_(torch.tensor(ln.beta.data))
+    dout = r.standard_normal(x.shape)
+    ln.zero_grad()
+    y = ln(x)
+    dx = ln.backward(dout)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = tln(tx)
+    ty.backward(torch.tensor(dout))
+    assert relative_error(y, ty.detach().numpy()) < 1e-12
+    assert relative_error(dx, tx.grad.numpy()) < 1e-12
+    assert relative_error(ln.gamma.grad, tln.weight.grad.numpy()) < 1e-12
+    assert relative_error(ln.beta.grad, tln.bias.grad.numpy()) < 1e-12
+
+
+@pytest.mark.parametrize("heads, causal", [(1, False), (2, False), (2, True)])
+def test_self_attention_gradients(heads, causal):
+    r = rng()
+    att = SelfAttention(4, heads, causal=causal, rng=r)
+    x = r.standard_normal((5, 2, 4))
+    assert att(x).shape == (5, 2, 4) and att.alpha.shape == (5, 2, heads, 5)
+    np.testing.assert_allclose(att.alpha.sum(axis=-1), 1.0)
+    errors = check_module(att, x)
+    # b_k adds q_t · b_k to every score of row t, which the softmax ignores: its gradient is
+    # zero up to round-off, so a relative error (round-off against round-off) means nothing there
+    del errors["k_proj.b"]
+    assert max(errors.values()) < TOL, errors
+    assert np.max(np.abs(att.k_proj.b.grad)) < 1e-12
+
+
+def test_self_attention_is_permutation_equivariant():
+    # without positions, reordering the input only reorders the output
+    r = rng()
+    att = SelfAttention(6, 2, rng=r)
+    x = r.standard_normal((7, 3, 6))
+    perm = r.permutation(7)
+    np.testing.assert_allclose(att(x[perm]), att(x)[perm], atol=1e-12)
+
+
+def copy_into_torch_mha(att, mha, torch):
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.tensor(np.concatenate([att.q_proj.W.data, att.k_proj.W.data,
+                                                              att.v_proj.W.data])))
+        mha.in_proj_bias.copy_(torch.tensor(np.concatenate([att.q_proj.b.data, att.k_proj.b.data,
+                                                            att.v_proj.b.data])))
+        mha.out_proj.weight.copy_(torch.tensor(att.out_proj.W.data))
+        mha.out_proj.bias.copy_(torch.tensor(att.out_proj.b.data))
+
+
+@pytest.mark.parametrize("heads, causal", [(1, False), (3, False), (3, True)])
+def test_self_attention_against_torch(heads, causal):
+    torch = pytest.importorskip("torch")
+    r = rng()
+    T, N, E = 5, 2, 6
+    att = SelfAttention(E, heads, causal=causal, rng=r)
+    mha = torch.nn.MultiheadAttention(E, heads, dtype=torch.float64)
+    copy_into_torch_mha(att, mha, torch)
+    x, dout = r.standard_normal((T, N, E)), r.standard_normal((T, N, E))
+    att.zero_grad()
+    y = att(x)
+    dx = att.backward(dout)
+    tx = torch.tensor(x, requires_grad=True)
+    mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1) if causal else None
+    ty, tw = mha(tx, tx, tx, attn_mask=mask, average_attn_weights=False)   # tw (N, heads, T, T)
+    ty.backward(torch.tensor(dout))
+    assert relative_error(y, ty.detach().numpy()) < 1e-12
+    assert relative_error(att.alpha, tw.detach().numpy().transpose(2, 0, 1, 3)) < 1e-12
+    assert relative_error(dx, tx.grad.numpy()) < 1e-12
+    dW_in = np.concatenate([att.q_proj.W.grad, att.k_proj.W.grad, att.v_proj.W.grad])
+    assert relative_error(dW_in, mha.in_proj_weight.grad.numpy()) < 1e-12
+    assert relative_error(att.out_proj.W.grad, mha.out_proj.weight.grad.numpy()) < 1e-12
+
+
+def test_transformer_block_gradients():
+    r = rng()
+    block = TransformerBlock(4, 2, 6, rng=r)
+    x = r.standard_normal((3, 2, 4))
+    errors = check_module(block, x)
+    del errors["attn.k_proj.b"]                    # zero, see test_self_attention_gradients
+    assert max(errors.values()) < TOL, errors
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_transformer_block_against_torch(causal):
+    torch = pytest.importorskip("torch")
+    r = rng()
+    T, N, E, heads, F = 6, 3, 8, 2, 16
+    block = TransformerBlock(E, heads, F, causal=causal, rng=r)
+    for ln in (block.norm1, block.norm2):          # not the default ones, so that they are tested
+        ln.gamma.data[...] = 1 + 0.3 * r.standard_normal(E)
+        ln.beta.data[...] = 0.3 * r.standard_normal(E)
+    layer = torch.nn.TransformerEncoderLayer(E, heads, F, dropout=0.0, dtype=torch.float64)
+    copy_into_torch_mha(block.attn, layer.self_attn, torch)
+    with torch.no_grad():
+        for mine, theirs in ((block.ff1, layer.linear1), (block.ff2, layer.linear2)):
+            theirs.weight.copy_(torch.tensor(mine.W.data))
+            theirs.bias.copy_(torch.tensor(mine.b.data))
+        for mine, theirs in ((block.norm1, layer.norm1), (block.norm2, layer.norm2)):
+            theirs.weight.copy_(torch.tensor(mine.gamma.data))
+            theirs.bias.copy_(torch.tensor(mine.beta.data))
+    x, dout = r.standard_normal((T, N, E)), r.standard_normal((T, N, E))
+    block.zero_grad()
+    y = block(x)
+    dx = block.backward(dout)
+    tx = torch.tensor(x, requires_grad=True)
+    mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1) if causal else None
+    ty = layer(tx, src_mask=mask)
+    ty.backward(torch.tensor(dout))
+    assert relative_error(y, ty.detach().numpy()) < 1e-12
+    assert relative_error(dx, tx.grad.numpy()) < 1e-12
+    for mine, theirs in ((block.ff1.W, layer.linear1.weight), (block.ff2.b, layer.linear2.bias),
+                         (block.norm1.gamma, layer.norm1.weight), (block.norm2.beta, layer.norm2.bias),
+                         (block.attn.out_proj.W, layer.self_attn.out_proj.weight)):
+        assert relative_error(mine.grad, theirs.grad.numpy()) < 1e-12
