@@ -365,10 +365,10 @@ def train(train_sents, dev_sents=None, config=None, seed=0, show_progress=True, 
     # rare words: counted in the normalised training text; <pad> and <unk> never count as rare
     counts = np.bincount(rows[win[:, config.half], 0], minlength=featurizer.sizes[0])
     rare = (counts <= config.rare_freq) & (np.arange(len(counts)) > 1)
-    member = partial(_train_member, config, featurizer, tags, (rows, win, y, rare), dev_sents, seed,
-                     show_progress=show_progress and jobs <= 1)
     members = range(config.ensemble)
     jobs = min(jobs, len(members))
+    member = partial(_train_member, config, featurizer, tags, (rows, win, y, rare), dev_sents, seed,
+                     show_progress=show_progress and jobs <= 1)
     if jobs > 1:
         # fork: workers start without re-importing anything (and work from a notebook)
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_one_blas_thread) as pool:
