@@ -33,7 +33,12 @@ def numerical_gradient(f, x, h=1e-5, dout=None):
 
 
 def relative_error(a, b):
-    """max|a − b| / max(|a| + |b|), floored so that two zero arrays give 0, not NaN."""
+    """max|a − b| / max(|a| + |b|), floored so that two zero arrays give 0, not NaN.
+
+    One scale for the whole array, set by its largest entries: the result is never larger than
+    the largest per-element error |a_i − b_i| / max(|a_i|, |b_i|) (the measure of CS231n's rules
+    of thumb), and an error confined to entries much smaller than the largest ones barely moves it.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(float(np.max(np.abs(a) + np.abs(b), initial=0.0)), np.finfo(np.float64).tiny)
     return float(np.max(np.abs(a - b), initial=0.0)) / scale
