@@ -326,16 +326,25 @@ def train_rbm(rbm, X, epochs, optimizer, rng, batch_size=32, k=1, desc="RBM"):
     Returns the per-epoch mean squared reconstruction error per pixel, mean over rows of
     |v − p(v | p(h | v))|² / n_visible, measured on all of X after each epoch."""
     X = as_float_array(X, f"train_rbm({rbm._name()})")
-    errors = []
+    return _minibatch_epochs(X, epochs, optimizer, rng, batch_size, desc, "recon",
+                             step=lambda batch: rbm.contrastive_divergence(batch, k, rng),
+                             measure=lambda: float(np.mean((X - rbm.reconstruct(X)) ** 2)))
+
+
+def _minibatch_epochs(X, epochs, optimizer, rng, batch_size, desc, measure_name, step, measure):
+    """The loop ``train_rbm`` and ``train_up_down`` share: each epoch, ``step(batch)`` (which adds
+    into .grad) then ``optimizer.step()`` on shuffled minibatches of X; then ``measure()`` on all
+    of X.  Returns the per-epoch measurements."""
+    history = []
     for _ in (bar := progress(range(epochs), desc=desc)):
         order = rng.permutation(len(X))
         for start in range(0, len(X), batch_size):
             optimizer.zero_grad()
-            rbm.contrastive_divergence(X[order[start:start + batch_size]], k, rng)
+            step(X[order[start:start + batch_size]])
             optimizer.step()
-        errors.append(float(np.mean((X - rbm.reconstruct(X)) ** 2)))
-        bar.set_postfix(recon=errors[-1])
-    return errors
+        history.append(measure())
+        bar.set_postfix(**{measure_name: history[-1]})
+    return history
 
 
 class DBN:
@@ -501,13 +510,6 @@ def train_up_down(dbn, X, epochs, optimizer, rng, batch_size=32, k=1, desc="up-d
     of X (N, sizes[0]) for ``epochs`` epochs, stepping ``optimizer`` (built on ``dbn.parameters()``).
     Returns the per-epoch ``dbn.reconstruction_loglik(X)``, measured after each epoch."""
     X = as_float_array(X, "train_up_down")
-    history = []
-    for _ in (bar := progress(range(epochs), desc=desc)):
-        order = rng.permutation(len(X))
-        for start in range(0, len(X), batch_size):
-            optimizer.zero_grad()
-            dbn.up_down(X[order[start:start + batch_size]], k, rng)
-            optimizer.step()
-        history.append(dbn.reconstruction_loglik(X))
-        bar.set_postfix(loglik=history[-1])
-    return history
+    return _minibatch_epochs(X, epochs, optimizer, rng, batch_size, desc, "loglik",
+                             step=lambda batch: dbn.up_down(batch, k, rng),
+                             measure=lambda: dbn.reconstruction_loglik(X))

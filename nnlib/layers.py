@@ -1,5 +1,5 @@
 """Layers as forward/backward pairs: Linear, the activations, Flatten, Embedding, Dropout,
-batch normalisation and the residual block.
+batch and layer normalisation, and the residual block.
 
 Shapes follow PyTorch: inputs are batch first, ``Linear.W`` is (out_features, in_features)
 and ``y = x @ W.T + b``.  Chapters: "Neurons and activations", "Matrix notation and why
@@ -308,6 +308,48 @@ class BatchNorm2d(_BatchNorm):
     """
 
     ndim, shape_text, unit = 4, "(N, {C}, H, W)", "value per channel"
+
+
+class LayerNorm(Module):
+    """Layer normalisation (Ba et al. 2016): each position's feature vector is normalised
+    on its own, y = γ ⊙ (x − μ) / sqrt(σ² + eps) + β, with μ and the biased σ² over the last
+    axis.  No batch statistics, so training and evaluation compute the same thing.
+
+    Shapes: x (..., D) → y (..., D); gamma (D,) ones, beta (D,) zeros.  As
+    ``torch.nn.LayerNorm(D, eps)``.  Used by ``nnlib.text.TransformerBlock``; chapter
+    "Attention and decoding".
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5):
+        self.normalized_shape, self.eps = normalized_shape, eps
+        self.gamma = Parameter(np.ones(normalized_shape))
+        self.beta = Parameter(np.zeros(normalized_shape))
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+    def forward(self, x):
+        x = as_float_array(x, self._name())
+        check_last_dim(x, self.normalized_shape, self._name())
+        mean = x.mean(axis=-1, keepdims=True)
+        inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + self.eps)
+        x_hat = (x - mean) * inv_std
+        self.cache = (x_hat, inv_std)
+        return self.gamma.data * x_hat + self.beta.data
+
+    def backward(self, dout):
+        """dout (..., D) → dx; adds dγ = Σ dout·x̂, dβ = Σ dout over all leading axes.
+        dx = inv_std / D · (D dx̂ − Σ_j dx̂_j − x̂ Σ_j dx̂_j x̂_j), dx̂ = γ ⊙ dout (as batch norm,
+        with the sums over the features of one position instead of over the batch)."""
+        x_hat, inv_std = cached(self)
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, x_hat.shape, self._name())
+        D = self.normalized_shape
+        self.gamma.grad += np.sum(dout * x_hat, axis=tuple(range(dout.ndim - 1)))
+        self.beta.grad += np.sum(dout, axis=tuple(range(dout.ndim - 1)))
+        dx_hat = dout * self.gamma.data
+        return inv_std / D * (D * dx_hat - dx_hat.sum(axis=-1, keepdims=True)
+                              - x_hat * np.sum(dx_hat * x_hat, axis=-1, keepdims=True))
 
 
 class Residual(Module):

@@ -434,11 +434,7 @@ class GRU(_Recurrent):
         return out, hs[T].T.copy()
 
     def backward(self, dout, dh_T=None):
-        """dout (T, N, H) (None: zeros), dh_T (N, H) or None → dx (T, N, D).
-
-        Adds the gradients of W_ih, W_hh, b_ih, b_hh; stores ∂L/∂h_0 (N, H) as ``self.dh0``.
-        A stack takes dh_T (num_layers·directions, N, H) and stores dh0 of that shape.
-        """
+        """As ``RNN.backward``: dout (T, N, H), dh_T → dx (T, N, D); stores ``self.dh0``."""
         if self.cells:
             return self._stack_backward_h(dout, dh_T)
         x, hs, gates, hn = cached(self)

@@ -12,7 +12,8 @@ import pytest
 from nnlib.data import Vocab
 from nnlib.functional import log_softmax, softmax
 from nnlib.gradcheck import check_module, numerical_gradient, relative_error
-from nnlib.text import (LayerNorm, NGramLM, SelfAttention, Seq2Seq, SkipGram, TransformerBlock, beam_search,
+from nnlib.layers import LayerNorm
+from nnlib.text import (NGramLM, SelfAttention, Seq2Seq, SkipGram, TransformerBlock, beam_search,
                         bptt_chunks, dot_attention, dot_attention_backward, greedy_decode, nearest_neighbours,
                         noise_distribution, sample, scaled_dot_product_attention,
                         scaled_dot_product_attention_backward, sequence_log_prob, skipgram_pairs,
