@@ -89,10 +89,17 @@ _ERFC_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-
 
 def _ratio(num, den, z, last):
     """Cody's nested form: (((a_last·z + a_0)·z + a_1)·z … + a_{n-1}) / ((z + b_0)·z … + b_{n-1})."""
-    p, q = num[last] * z, z
+    # in place: a new temporary per operation would cost about as much as the arithmetic
+    p, q = num[last] * z, z.copy()
     for a, b in zip(num[:len(den) - 1], den[:-1]):
-        p, q = (p + a) * z, (q + b) * z
-    return (p + num[len(den) - 1]) / (q + den[-1])
+        p += a
+        p *= z
+        q += b
+        q *= z
+    p += num[len(den) - 1]
+    q += den[-1]
+    p /= q
+    return p
 
 
 def _erfc_tail(y):
@@ -105,7 +112,10 @@ def _erfc_tail(y):
         r[big] = (1.0 / math.sqrt(math.pi) - z * _ratio(_ERFC_P, _ERFC_Q, z, 5)) / y[big]
     # exp(−y²) as exp(−s²)·exp(−(y − s)(y + s)) with s = y rounded down to 1/16: y² itself would lose digits
     s = np.floor(y * 16.0) / 16.0
-    return np.exp(-s * s) * np.exp(-(y - s) * (y + s)) * r
+    e = np.exp(-s * s)
+    e *= np.exp(-(y - s) * (y + s))
+    e *= r
+    return e
 
 
 def erfc(x):
@@ -142,10 +152,12 @@ def gelu(x):
     return x * normal_cdf(x)
 
 
-def gelu_grad(x):
-    """d/dx x Φ(x) = Φ(x) + x φ(x), with φ the standard normal density."""
+def gelu_grad(x, cdf=None):
+    """d/dx x Φ(x) = Φ(x) + x φ(x), with φ the standard normal density; ``cdf``: Φ(x) if the
+    caller has it already (``nnlib.GELU`` keeps it from the forward pass)."""
     x = np.asarray(x, dtype=np.float64)
-    return normal_cdf(x) + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    cdf = normal_cdf(x) if cdf is None else cdf
+    return cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
 #: name -> (f, f') for plots and explorers; the parametrised ones use their defaults.

@@ -89,6 +89,20 @@ class GELU(Activation):
     """x Φ(x), the exact erf form (``torch.nn.GELU()`` default)."""
     f, df = staticmethod(F.gelu), staticmethod(F.gelu_grad)
 
+    def forward(self, x):
+        # Φ(x) is most of the cost of both passes: computed once, kept for backward
+        x = as_float_array(x, type(self).__name__)
+        cdf = F.normal_cdf(x)
+        self.cache = (x, cdf)
+        return x * cdf
+
+    def backward(self, dout):
+        """dout → dout · (Φ(x) + x φ(x)), with Φ(x) from the forward pass."""
+        x, cdf = cached(self)
+        dout = np.asarray(dout, dtype=np.float64)
+        check_same_shape(dout, x.shape, type(self).__name__)
+        return dout * F.gelu_grad(x, cdf)
+
 
 class LeakyReLU(Activation):
     """x for x > 0, else negative_slope · x."""
