@@ -103,7 +103,9 @@ class Config:
     unseen word in this context is likely to be; combine: "concat" or "mean" of the window's
     vectors; viterbi: BIO-valid decoding (else arg-max per token); ensemble: number of models
     (seeds seed, seed + 1, …) whose probabilities are averaged; patience: epochs without a
-    better dev F1 before stopping.
+    better dev F1 before stopping; lr: Adam's learning rate for the dense layers; embed_lr: the
+    lazy (SparseAdam) rate for the embedding tables, whose rows move only in the batches that use
+    them (2 × lr gave the best dev F1 of 1, 2 and 4 × lr, 5-model ensembles over 6 seeds).
     """
     half: int = 2
     embed_dim: int = 50
@@ -117,6 +119,7 @@ class Config:
     rare_freq: int = 2
     combine: str = "concat"
     lr: float = 5e-3
+    embed_lr: float = 1e-2
     batch_size: int = 128
     epochs: int = 20
     patience: int = 4
@@ -404,7 +407,7 @@ def _train_member(config, featurizer, tags, data, dev_sents, seed, k, show_progr
     # lazy updates of the embedding tables (only the rows a batch used), dense Adam for the rest
     tables = [e.W for e in model.embeddings]
     dense = [p for p in model.parameters() if all(p is not t for t in tables)]
-    optimizers = [SparseAdam(tables, lr=config.lr), Adam(dense, lr=config.lr)]
+    optimizers = [SparseAdam(tables, lr=config.embed_lr), Adam(dense, lr=config.lr)]
     history = fit(batches, softmax_cross_entropy, optimizers, (np.arange(len(win)), y), config.epochs,
                   config.batch_size, rng=rng, early_stopping=config.patience if dev_sents else None,
                   score=(lambda m: alone.evaluate(dev_sents)["overall"]["f1"]) if dev_sents else None,
