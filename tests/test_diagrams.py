@@ -43,3 +43,11 @@ def test_svg_is_well_formed(svg):
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
     assert b"<text" not in svg.read_bytes(), "text must be drawn as paths"
+
+
+@pytest.mark.parametrize("svg", SVGS, ids=lambda p: p.name)
+def test_every_diagram_is_used_by_a_chapter(svg):
+    chapters = (FIG.parent).glob("*.*")
+    users = [p.name for p in chapters if p.suffix in (".ipynb", ".md")
+             and f"figures/{svg.name}" in p.read_text(encoding="utf-8")]
+    assert users, f"{svg.name} is drawn but no chapter shows it: use it or delete it"

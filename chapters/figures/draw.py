@@ -214,173 +214,6 @@ def computational_graph():
     return fig
 
 
-def unrolled_rnn():
-    fig, ax = new_fig(7.0, 3.0)
-    yc, bw, bh = 1.5, 0.62, 0.5
-    # folded
-    c0 = box(ax, (0.75, yc), bw, bh, r"$\tanh$", fc=BLUE_FILL, ec=BLUE,
-             size=10)
-    text(ax, (0.6, 0.3), r"$\mathbf{x}_t$")
-    arrow(ax, (0.6, 0.45), (0.6, yc - bh / 2))
-    text(ax, (0.5, 0.87), r"$W_{ih}$", size=10, ha="right")
-    arrow(ax, (0.75, yc + bh / 2), (0.75, 2.55))
-    text(ax, (0.75, 2.72), r"$\mathbf{h}_t$")
-    line(ax, [(0.75 + bw / 2, yc), (1.35, yc), (1.35, yc - 0.6),
-              (0.92, yc - 0.6), (0.92, yc - 0.45)], color=BLUE, lw=1.3)
-    arrow(ax, (0.92, yc - 0.46), (0.92, yc - bh / 2), color=BLUE, lw=1.3)
-    text(ax, (1.42, yc - 0.3), r"$W_{hh}$", color=BLUE, size=10,
-         ha="left")
-    text(ax, (2.05, yc), r"$=$", size=16)
-    xs = [3.15 + 1.1 * t for t in range(4)]
-    text(ax, (2.35, yc), r"$\mathbf{h}_0$")
-    prev = (2.5, yc)
-    pb = None
-    for t, xc in enumerate(xs):
-        b = box(ax, (xc, yc), bw, bh, r"$\tanh$", fc=BLUE_FILL, ec=BLUE,
-                size=10)
-        arrow(ax, prev, (xc, yc), pa=pb, pb=b, color=BLUE, lw=1.3)
-        mx = (prev[0] + xc - bw / 2) / 2 if t == 0 else (prev[0] + xc) / 2
-        text(ax, (mx, yc + 0.2), r"$W_{hh}$", color=BLUE, size=10)
-        text(ax, (xc, 0.3), rf"$\mathbf{{x}}_{t + 1}$")
-        arrow(ax, (xc, 0.45), (xc, yc), pb=b)
-        text(ax, (xc + 0.07, 0.87), r"$W_{ih}$", size=10, ha="left")
-        arrow(ax, (xc, yc), (xc, 2.55), pa=b)
-        text(ax, (xc, 2.72), rf"$\mathbf{{h}}_{t + 1}$")
-        prev, pb = (xc, yc), b
-    return fig
-
-
-def _gate(ax, xy, s, fc=BLUE_FILL, ec=BLUE):
-    return box(ax, xy, 0.62, 0.42, s, fc=fc, ec=ec, size=10)
-
-
-def lstm_cell():
-    fig, ax = new_fig(7.0, 4.0)
-    ax.add_patch(FancyBboxPatch((0.9, 0.55), 5.6, 3.05,
-                 boxstyle="round,pad=0,rounding_size=0.15", fc="0.97",
-                 ec=GREY, lw=1.0, zorder=1))
-    ytop, ybus, ygate = 3.15, 0.95, 1.75
-    # cell-state highway
-    mf = circle(ax, (2.0, ytop), 0.17, r"$\times$", size=11)
-    ad = circle(ax, (3.6, ytop), 0.17, r"$+$", size=11)
-    line(ax, [(0.2, ytop), (2.0 - 0.17, ytop)], color=BLUE, lw=2.4)
-    line(ax, [(2.17, ytop), (3.6 - 0.17, ytop)], color=BLUE, lw=2.4)
-    arrow(ax, (3.77, ytop), (6.85, ytop), color=BLUE, lw=2.4)
-    text(ax, (0.25, ytop + 0.22), r"$\mathbf{c}_{t-1}$", ha="left")
-    text(ax, (6.85, ytop + 0.22), r"$\mathbf{c}_t$", ha="right")
-    text(ax, (2.8, ytop + 0.28), "cell state", size=10, color=BLUE)
-    # input bus
-    line(ax, [(0.2, ybus), (4.95, ybus)])
-    text(ax, (0.25, ybus + 0.2), r"$\mathbf{h}_{t-1}$", ha="left")
-    text(ax, (1.3, 0.12), r"$\mathbf{x}_t$")
-    line(ax, [(1.3, 0.27), (1.3, ybus)])
-    dot(ax, (1.3, ybus))
-    gx = {"f": 2.0, "i": 3.0, "g": 4.0, "o": 4.95}
-    gl = {"f": r"$\sigma$", "i": r"$\sigma$", "g": r"$\tanh$",
-          "o": r"$\sigma$"}
-    G = {}
-    for k, xg in gx.items():
-        G[k] = _gate(ax, (xg, ygate), gl[k])
-        line(ax, [(xg, ybus), (xg, ygate - 0.21)])
-        arrow(ax, (xg, ybus), (xg, ygate), pb=G[k])
-        dot(ax, (xg, ybus))
-    # forget
-    arrow(ax, (2.0, ygate), (2.0, ytop), pa=G["f"], pb=mf)
-    text(ax, (2.1, 2.45), r"$\mathbf{f}_t$", ha="left")
-    # input * candidate
-    mi = circle(ax, (3.6, 2.45), 0.17, r"$\times$", size=11)
-    arrow(ax, (3.0, ygate), (3.6, 2.45), pa=G["i"], pb=mi)
-    arrow(ax, (4.0, ygate), (3.6, 2.45), pa=G["g"], pb=mi)
-    text(ax, (3.02, 2.2), r"$\mathbf{i}_t$", ha="right")
-    text(ax, (4.1, 2.2), r"$\mathbf{g}_t$", ha="left")
-    arrow(ax, (3.6, 2.45), (3.6, ytop), pa=mi, pb=ad)
-    # output
-    th = box(ax, (5.9, 2.45), 0.62, 0.36, r"$\tanh$", size=10)
-    line(ax, [(5.9, ytop), (5.9, 2.45 + 0.18)])
-    dot(ax, (5.9, ytop))
-    mo = circle(ax, (5.9, ygate), 0.17, r"$\times$", size=11)
-    arrow(ax, (5.9, 2.45), (5.9, ygate), pa=th, pb=mo)
-    arrow(ax, (4.95, ygate), (5.9, ygate), pa=G["o"], pb=mo)
-    text(ax, (5.47, ygate + 0.2), r"$\mathbf{o}_t$")
-    line(ax, [(5.9, ygate - 0.17), (5.9, ybus - 0.1), (6.3, ybus - 0.1)])
-    arrow(ax, (6.3, ybus - 0.1), (6.85, ybus - 0.1))
-    text(ax, (6.85, ybus + 0.12), r"$\mathbf{h}_t$", ha="right")
-    # equations
-    eq = (r"$\mathbf{c}_t = \mathbf{f}_t\odot\mathbf{c}_{t-1}"
-          r" + \mathbf{i}_t\odot\mathbf{g}_t$",
-          r"$\mathbf{h}_t = \mathbf{o}_t\odot\tanh(\mathbf{c}_t)$",
-          r"each gate: $W_{i\cdot}\mathbf{x}_t + W_{h\cdot}\mathbf{h}_{t-1}"
-          r" + \mathbf{b}$")
-    text(ax, (3.7, 3.82), eq[0] + r"$,\quad$" + eq[1], size=10.5)
-    names = {"f": "forget", "i": "input", "g": "candidate", "o": "output"}
-    for k, xg in gx.items():
-        text(ax, (xg, 0.73), names[k], size=9, color=GREY)
-    return fig
-
-
-def gru_cell():
-    fig, ax = new_fig(7.0, 4.0)
-    ax.add_patch(FancyBboxPatch((0.7, 0.55), 5.9, 3.05,
-                 boxstyle="round,pad=0,rounding_size=0.15", fc="0.97",
-                 ec=GREY, lw=1.0, zorder=1))
-    ytop, ybus, ygate, ymid = 3.15, 0.95, 1.7, 2.45
-    mz = circle(ax, (4.9, ytop), 0.17, r"$\times$", size=11)
-    ad = circle(ax, (5.9, ytop), 0.17, r"$+$", size=11)
-    line(ax, [(0.2, ytop), (4.9 - 0.17, ytop)], color=BLUE, lw=2.4)
-    line(ax, [(4.9 + 0.17, ytop), (5.9 - 0.17, ytop)], color=BLUE, lw=2.4)
-    arrow(ax, (5.9 + 0.17, ytop), (6.9, ytop), color=BLUE, lw=2.4)
-    text(ax, (0.25, ytop + 0.22), r"$\mathbf{h}_{t-1}$", ha="left")
-    text(ax, (6.9, ytop + 0.22), r"$\mathbf{h}_t$", ha="right")
-    # bus: h_{t-1} drops down, x_t joins
-    line(ax, [(0.95, ytop), (0.95, ybus), (4.9, ybus)])
-    dot(ax, (0.95, ytop))
-    text(ax, (1.45, 0.12), r"$\mathbf{x}_t$")
-    line(ax, [(1.45, 0.27), (1.45, ybus)])
-    dot(ax, (1.45, ybus))
-    gr = _gate(ax, (2.0, ygate), r"$\sigma$")
-    lin = box(ax, (2.95, ygate), 0.62, 0.42, r"$W_{hn}$", size=10)
-    gn = _gate(ax, (3.9, ymid), r"$\tanh$")
-    gz = _gate(ax, (4.9, ygate), r"$\sigma$")
-    for xg, p in ((2.0, gr), (2.95, lin), (4.9, gz)):
-        arrow(ax, (xg, ybus), (xg, ygate), pb=p)
-        dot(ax, (xg, ybus))
-    mr = circle(ax, (2.95, ymid), 0.17, r"$\times$", size=11)
-    line(ax, [(2.0, ygate + 0.21), (2.0, ymid)])
-    arrow(ax, (2.0, ymid), (2.95, ymid), pb=mr)
-    text(ax, (2.1, ymid + 0.17), r"$\mathbf{r}_t$", ha="left")
-    arrow(ax, (2.95, ygate), (2.95, ymid), pa=lin, pb=mr)
-    arrow(ax, (2.95, ymid), (3.9, ymid), pa=mr, pb=gn)
-    # x_t also feeds the candidate directly (W_in x_t)
-    line(ax, [(3.9, ybus), (3.9, ymid - 0.21)])
-    arrow(ax, (3.9, ybus), (3.9, ymid), pb=gn)
-    dot(ax, (3.9, ybus))
-    text(ax, (3.84, 1.45), r"$W_{in}\mathbf{x}_t$", size=9, ha="right",
-         color=GREY)
-    # update gate
-    arrow(ax, (4.9, ygate), (4.9, ytop), pa=gz, pb=mz)
-    text(ax, (5.0, 1.98), r"$\mathbf{z}_t$", ha="left")
-    om = circle(ax, (5.9, ygate), 0.2, r"$1{-}$", size=9)
-    dot(ax, (4.9, ygate + 0.5))
-    line(ax, [(4.9, ygate + 0.5), (5.5, ygate + 0.5), (5.5, ygate)])
-    arrow(ax, (5.5, ygate), (5.9, ygate), pb=om)
-    mn = circle(ax, (5.9, ymid + 0.05), 0.17, r"$\times$", size=11)
-    arrow(ax, (5.9, ygate), (5.9, ymid + 0.05), pa=om, pb=mn)
-    line(ax, [(3.9 + 0.31, ymid + 0.1), (4.5, ymid + 0.1)])
-    # n_t path hops over the z_t wire
-    line(ax, [(4.5, ymid + 0.1), (4.75, ymid + 0.1)])
-    line(ax, [(5.05, ymid + 0.1), (5.6, ymid + 0.1)])
-    ax.add_patch(matplotlib.patches.Arc((4.9, ymid + 0.1), 0.3, 0.3,
-                 theta1=0, theta2=180, color=INK, lw=1.2, zorder=2))
-    arrow(ax, (5.6, ymid + 0.1), (5.9, ymid + 0.05), pb=mn)
-    text(ax, (4.4, ymid - 0.1), r"$\mathbf{n}_t$")
-    arrow(ax, (5.9, ymid + 0.05), (5.9, ytop), pa=mn, pb=ad)
-    text(ax, (3.7, 3.82), r"$\mathbf{h}_t = (1-\mathbf{z}_t)\odot\mathbf{n}_t"
-         r" + \mathbf{z}_t\odot\mathbf{h}_{t-1}$", size=10.5)
-    text(ax, (2.0, 0.7), "reset", size=9, color=GREY)
-    text(ax, (4.9, 0.7), "update", size=9, color=GREY)
-    return fig
-
-
 def residual_block():
     fig, ax = new_fig(7.0, 2.4)
     yc = 0.95
@@ -495,7 +328,7 @@ def encoder_decoder_attention():
     text(ax, (6.12, 3.55), r"$y_t$", ha="left")
     text(ax, (5.72, 2.42), "decoder step", size=10, color=GREY,
          ha="left")
-    sm = box(ax, (5.95, 1.55), 1.5, 0.5, "", size=10)
+    box(ax, (5.95, 1.55), 1.5, 0.5, "", size=10)
     text(ax, (5.95, 1.66), r"$e_i = \mathrm{score}(\mathbf{s},"
          r"\mathbf{h}_i)$", size=10)
     text(ax, (5.95, 1.42), r"$\boldsymbol{\alpha} = \mathrm{softmax}"
@@ -665,63 +498,10 @@ def inception_module():
     return fig
 
 
-def beam_search_tree():
-    P = {"<s>": (0.5, 0.4, 0.1), "a": (0.4, 0.3, 0.3),
-         "b": (0.1, 0.1, 0.8), "c": (0.6, 0.2, 0.2)}
-    toks = "abc"
-    beam, width = [("", 0.0)], 2
-    levels = []          # per step: list of (seq, logp, parent, kept)
-    for step in range(3):
-        cands = []
-        for seq, lp in beam:
-            last = seq[-1] if seq else "<s>"
-            for t, p in zip(toks, P[last]):
-                cands.append((seq + t, lp + np.log(p), seq))
-        order = sorted(cands, key=lambda c: -c[1])
-        keep = {c[0] for c in order[:width]}
-        levels.append([(s, lp, par, s in keep) for s, lp, par in cands])
-        beam = [(s, lp) for s, lp, _ in order[:width]]
-    best = beam[0][0]
-    fig, ax = new_fig(7.0, 4.3)
-    xs = [0.45, 2.05, 3.85, 5.65]
-    pos = {"": (xs[0], 2.35)}
-    nodes = {"": circle(ax, pos[""], 0.22, r"$\langle s\rangle$", size=9)}
-    for k, lev in enumerate(levels):
-        n = len(lev)
-        lev = sorted(lev, key=lambda c: -pos[c[2]][1])
-        sp = min(0.6, 3.2 / max(n - 1, 1))
-        for j, (s, lp, par, kept) in enumerate(lev):
-            y = 2.35 + sp * ((n - 1) / 2 - j)
-            pos[s] = (xs[k + 1], y)
-            on_best = best.startswith(s)
-            ec = BLUE if kept else GREY
-            fc = BLUE_FILL if on_best else "white"
-            nodes[s] = circle(ax, pos[s], 0.16, s[-1], fc=fc, ec=ec,
-                              lw=1.6 if kept else 0.9, size=11,
-                              tc=INK if kept else GREY)
-            arrow(ax, pos[par], pos[s], pa=nodes[par], pb=nodes[s],
-                  color=BLUE if kept else GREY, lw=1.4 if kept else 0.8,
-                  ls="-" if kept else "--")
-            txt = f"{lp:.2f}".replace("-", "\N{MINUS SIGN}")
-            text(ax, (pos[s][0] + 0.22, y), txt, size=9.5, ha="left",
-                 color=INK if kept else GREY,
-                 bbox=dict(fc="white", ec="none", pad=0.5))
-    for k in range(3):
-        text(ax, (xs[k + 1], 4.15), f"step {k + 1}", size=10)
-    text(ax, (0.1, 0.42), r"numbers: $\log P$ of the prefix;  solid blue:"
-         " kept (beam width 2);  dashed grey: pruned", size=9.5, ha="left")
-    text(ax, (0.1, 0.15), f"filled: the best sequence, “{best}”", size=9.5,
-         ha="left")
-    return fig
-
-
 DIAGRAMS = {
     "neuron": neuron,
     "layer": layer,
     "computational_graph": computational_graph,
-    "unrolled_rnn": unrolled_rnn,
-    "lstm_cell": lstm_cell,
-    "gru_cell": gru_cell,
     "residual_block": residual_block,
     "conv_padding": conv_padding,
     "encoder_decoder_attention": encoder_decoder_attention,
@@ -729,7 +509,6 @@ DIAGRAMS = {
     "batchnorm_graph": batchnorm_graph,
     "lenet5": lenet5,
     "inception_module": inception_module,
-    "beam_search_tree": beam_search_tree,
 }
 
 
