@@ -1,11 +1,13 @@
 # Executable lecture notes on neural networks: build, test and run the book.
 #
-#   make book      HTML into _build/html (no execution: the stored outputs, as verified by make test)
+#   make book      HTML into _build/html, the Chinese edition into _build/html/zh (no execution: the
+#                  stored outputs, as verified by make test)
 #   make test      nnlib unit tests + nbval over every chapter + the -W book build, in one pytest call
 #   make test-perturbed  nbval under other BLAS/SIMD kernels: lists cells whose printouts depend on round-off
 #   make execute   re-run the notebooks and store their outputs (NB=chapters/x.ipynb for one)
 #   make lab       open the chapters in JupyterLab (widgets live)
 #   make bench     nnlib vs PyTorch 2.13.0 CPU timings
+#   make translations  re-extract the English messages into the Chinese catalogues (locales/)
 #
 # Every target first runs `setup`, which is cheap once done: it re-installs only when
 # requirements.txt, pyproject.toml or the JS lock file change.
@@ -30,10 +32,10 @@ PORT   ?= 8888
 PY_STAMP := $(VENV)/.setup-stamp
 JS_STAMP := _vendor/.setup-stamp
 
-.PHONY: setup book test test-perturbed execute bench lab serve clean distclean help
+.PHONY: setup book test test-perturbed execute bench translations lab serve clean distclean help
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,11p' Makefile
 
 setup: $(PY_STAMP) $(JS_STAMP)
 
@@ -63,6 +65,7 @@ $(JS_STAMP): package.json package-lock.json
 book: setup
 	$(BIN)/python .ci/glossary.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python .ci/translations.py build
 
 # One pytest call, so one summary line counts everything. Exit code 5 (nothing collected) is a failure
 # like any other non-zero code.
@@ -77,6 +80,11 @@ test-perturbed: setup
 
 execute: setup
 	$(BIN)/python .ci/execute.py --jobs $(JOBS) $(EXECUTE_FLAGS) $(NB)
+
+# New English messages arrive untranslated, changed ones fuzzy (the old translation kept as a draft).
+translations: setup
+	$(BIN)/python .ci/translations.py update
+	$(BIN)/python .ci/translations.py status
 
 bench: setup
 	$(BIN)/python -m pip install --quiet torch==2.13.0

@@ -4,6 +4,7 @@ and the HTML loads nothing from the network (MathJax, RequireJS and the widget r
 Builds from the stored outputs (execute_notebooks: off), into a temporary folder, in a few seconds
 per chapter; nbval checks separately that those stored outputs are what the code produces.
 """
+import json
 import re
 import subprocess
 import sys
@@ -14,6 +15,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / ".ci"))
+import translations  # noqa: E402
 ERROR_MARKERS = {
     "Traceback (most recent call last)": "a Python traceback",
     'class="output stderr': "a stderr output block",
@@ -69,12 +72,16 @@ def css_remote_urls(text):
     return [t for t in targets if REMOTE.match(t)]
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+@pytest.fixture(scope="module", params=["en", "zh_CN"])
+def build(request, tmp_path_factory):
+    """Each edition in turn: English from _config.yml, Chinese through .ci/translations.py."""
+    out = tmp_path_factory.mktemp(f"book-{request.param}")
+    if request.param == "en":
+        jb = Path(sys.executable).with_name("jupyter-book")
+        cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    else:
+        proc = translations.build_chinese(out)
     return proc, out / "_build" / "html"
 
 
@@ -128,3 +135,26 @@ def test_html_loads_nothing_from_the_network(build):
     for asset in ("mathjax/tex-mml-chtml.js", "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
                   "require.js", "html-manager/embed-amd.js"):
         assert (html / "_static" / asset).is_file(), f"_static/{asset} missing: run `make setup`"
+
+
+def test_every_page_links_to_the_other_edition(build):
+    _, html = build
+    assert (html / "_static" / "language-switch.js").is_file()
+    pages = [p for p in html.rglob("*.html") if "_static" not in p.parts and p.name not in ("search.html", "genindex.html")]
+    without = [str(p.relative_to(html)) for p in pages if "language-switch.js" not in p.read_text(encoding="utf-8")]
+    assert pages and not without, f"pages without the language switch: {without}"
+
+
+def test_chinese_search_finds_backpropagation(build):
+    """Sphinx's Chinese search segments words with jieba: 反向传播 is one term of the index, and it
+    points to the backpropagation chapter."""
+    _, html = build
+    text = (html / "index.html").read_text(encoding="utf-8")
+    if 'lang="zh-CN"' not in text and 'lang="zh_CN"' not in text:
+        pytest.skip("the English edition")
+    index = (html / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    docs = data["terms"].get("反向传播")
+    assert docs is not None, "反向传播 is not a search term"
+    docs = [docs] if isinstance(docs, int) else docs
+    assert data["docnames"].index("chapters/backprop") in docs

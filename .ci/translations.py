@@ -1,0 +1,130 @@
+"""The Chinese edition: one gettext catalogue per page in locales/zh_CN/LC_MESSAGES/.
+
+    python .ci/translations.py update   # re-extract the English messages, update the catalogues
+    python .ci/translations.py status   # per catalogue: messages, untranslated, fuzzy
+    python .ci/translations.py build    # the Chinese edition, into _build/html/zh (`make book`)
+
+`update` runs Sphinx's gettext builder through Jupyter Book (every markdown cell, heading,
+caption, admonition and exercise of every page) and then `sphinx-intl update`: new messages
+arrive untranslated, changed ones are marked fuzzy with the old translation kept as a draft.
+"""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE = "zh_CN"
+CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
+GETTEXT = ROOT / "_build" / "gettext"  # Jupyter Book writes the .pot files to GETTEXT/_build/gettext
+BIN = Path(sys.executable).parent
+
+
+def extract(path_output=GETTEXT):
+    """Write one .pot file per page under path_output/_build/gettext; returns that folder."""
+    subprocess.run([BIN / "jupyter-book", "build", ROOT, "--builder", "custom", "--custom-builder",
+                    "gettext", "--path-output", path_output, "-W", "-n", "--keep-going", "--quiet"],
+                   check=True)
+    return Path(path_output) / "_build" / "gettext"
+
+
+def update():
+    pots = extract()
+    subprocess.run([BIN / "sphinx-intl", "update", "--pot-dir", pots, "--locale-dir", ROOT / "locales",
+                    "--language", LANGUAGE, "--line-width", "-1", "--no-obsolete"], check=True)
+
+
+def catalogues():
+    """{page: babel Catalog} for every .po file, page like 'chapters/backprop'."""
+    result = {}
+    for po in sorted(CATALOGUES.rglob("*.po")):
+        with po.open("rb") as f:
+            result[po.relative_to(CATALOGUES).with_suffix("").as_posix()] = read_po(f)
+    return result
+
+
+# What a translation must carry over unchanged: roles ({doc}, {numref}, {glue:text}, {eq}, {cite}, …;
+# an explicit title may be translated, the target not), maths, inline code, links and HTML tags.
+_MARKUP = re.compile(r"(\{[\w:.-]+\})`([^`]*)`|(\$\$.+?\$\$|\$[^$\n]+\$|``.+?``|`[^`\n]+`"
+                     r"|\]\([^)\s]+\)|https?://[^\s)>]+|</?[A-Za-z][^>\n]*>)", re.S)
+
+
+def markup(text):
+    """The sorted markup pieces of a message, as they must reappear in its translation."""
+    pieces = []
+    for role, content, other in _MARKUP.findall(text):
+        if role:
+            target = re.search(r"<([^<>]+)>\s*$", content)
+            pieces.append(role + (target.group(1) if target else content))
+        else:
+            pieces.append(other)
+    return sorted(pieces)
+
+
+def save(page, catalog):
+    """Write one page's catalogue back as `sphinx-intl update` writes it (no line wrapping)."""
+    from babel.messages.pofile import write_po
+    with (CATALOGUES / f"{page}.po").open("wb") as f:
+        write_po(f, catalog, width=-1)
+
+
+def counts(catalog):
+    """(messages, untranslated, fuzzy) of one catalogue (the header entry not counted)."""
+    messages = [m for m in catalog if m.id]
+    untranslated = sum(1 for m in messages if not m.string)
+    fuzzy = sum(1 for m in messages if m.string and m.fuzzy)
+    return len(messages), untranslated, fuzzy
+
+
+def status():
+    total = [0, 0, 0]
+    for page, catalog in catalogues().items():
+        row = counts(catalog)
+        total = [a + b for a, b in zip(total, row)]
+        print(f"{page:32s} {row[0]:5d} messages {row[1]:5d} untranslated {row[2]:4d} fuzzy")
+    print(f"{'all':32s} {total[0]:5d} messages {total[1]:5d} untranslated {total[2]:4d} fuzzy")
+
+
+def config():
+    """The English _config.yml with Sphinx's language set to Chinese (as YAML text)."""
+    settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    settings["title"] = "神经网络：可执行的讲义"
+    settings["sphinx"]["config"]["language"] = LANGUAGE
+    # glued numbers inside translated paragraphs (.ci/glue_translations.py says why)
+    settings["sphinx"]["local_extensions"] = {"glue_translations": str(ROOT / ".ci")}
+    return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False)
+
+
+def build_chinese(path_output):
+    """Build the Chinese edition into path_output/_build/html with -W; returns the CompletedProcess
+    (its output holds Sphinx's warnings)."""
+    path_output = Path(path_output)
+    path_output.mkdir(parents=True, exist_ok=True)
+    settings = path_output / "_config.zh_CN.yml"
+    settings.write_text(config(), encoding="utf-8")
+    return subprocess.run([BIN / "jupyter-book", "build", ROOT, "--config", settings, "--path-output",
+                           path_output, "-W", "-n", "--keep-going"], capture_output=True, text=True)
+
+
+def build():
+    """`make book`'s second half: the Chinese edition, copied to _build/html/zh."""
+    proc = build_chinese(ROOT / "_build" / "zh_CN")
+    sys.stdout.write(proc.stdout[-2000:])
+    sys.stderr.write(proc.stderr)
+    if proc.returncode:
+        sys.exit(proc.returncode)
+    target = ROOT / "_build" / "html" / "zh"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(ROOT / "_build" / "zh_CN" / "_build" / "html", target)
+    print(f"Chinese edition: {target.relative_to(ROOT)}/index.html")
+
+
+if __name__ == "__main__":
+    commands = {"update": update, "status": status, "build": build}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]]()
