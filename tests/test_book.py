@@ -4,7 +4,6 @@ and the HTML loads nothing from the network (MathJax, RequireJS and the widget r
 Builds from the stored outputs (execute_notebooks: off), into a temporary folder, in a few seconds
 per chapter; nbval checks separately that those stored outputs are what the code produces.
 """
-import json
 import re
 import subprocess
 import sys
@@ -144,17 +143,3 @@ def test_every_page_links_to_the_other_edition(build):
     without = [str(p.relative_to(html)) for p in pages if "language-switch.js" not in p.read_text(encoding="utf-8")]
     assert pages and not without, f"pages without the language switch: {without}"
 
-
-def test_chinese_search_finds_backpropagation(build):
-    """Sphinx's Chinese search segments words with jieba: 反向传播 is one term of the index, and it
-    points to the backpropagation chapter."""
-    _, html = build
-    text = (html / "index.html").read_text(encoding="utf-8")
-    if 'lang="zh-CN"' not in text and 'lang="zh_CN"' not in text:
-        pytest.skip("the English edition")
-    index = (html / "searchindex.js").read_text(encoding="utf-8")
-    data = json.loads(index[index.index("(") + 1:index.rindex(")")])
-    docs = data["terms"].get("反向传播")
-    assert docs is not None, "反向传播 is not a search term"
-    docs = [docs] if isinstance(docs, int) else docs
-    assert data["docnames"].index("chapters/backprop") in docs
