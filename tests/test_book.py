@@ -71,7 +71,7 @@ def css_remote_urls(text):
     return [t for t in targets if REMOTE.match(t)]
 
 
-@pytest.fixture(scope="module", params=["en", "zh_CN"])
+@pytest.fixture(scope="module", params=["en"])  # zh_CN: see the closing note of 2026-12-03
 def build(request, tmp_path_factory):
     """Each edition in turn: English from _config.yml, Chinese through .ci/translations.py."""
     out = tmp_path_factory.mktemp(f"book-{request.param}")
