@@ -6,7 +6,6 @@ a translation is that new document, without the notebook's glue data. This exten
 notebook's renderer while its English text is parsed and lets the glue roles of the translations
 fall back to it, so a translated paragraph shows the same computed numbers as the English one.
 """
-from myst_nb.core.variables import RetrievalError, VariableOutput
 from myst_nb.ext.glue import directives, roles, utils
 
 _RENDERERS = {}  # docname -> the myst-nb renderer holding that notebook's glue data
@@ -20,12 +19,8 @@ def retrieve_glue_data(document, key):
         if "nb_renderer" in document and env is not None:
             _RENDERERS[env.docname] = document["nb_renderer"]
         return utils.retrieve_glue_data(document, key)
-    renderer = _RENDERERS[env.docname]
-    glue_data = renderer.renderer.nb_client.glue_data
-    if key not in glue_data:
-        raise RetrievalError(f"No key {key!r} found in glue data for this document.")
-    return VariableOutput(data=glue_data[key]["data"], metadata=glue_data[key].get("metadata", {}),
-                          nb_renderer=renderer, vtype="glue")
+    # myst-nb's own lookup, given the remembered renderer instead of the document's
+    return utils.retrieve_glue_data({"nb_renderer": _RENDERERS[env.docname]}, key)
 
 
 def setup(app):

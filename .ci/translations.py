@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
@@ -67,7 +67,6 @@ def markup(text):
 
 def save(page, catalog):
     """Write one page's catalogue back as `sphinx-intl update` writes it (no line wrapping)."""
-    from babel.messages.pofile import write_po
     with (CATALOGUES / f"{page}.po").open("wb") as f:
         write_po(f, catalog, width=-1)
 
