@@ -88,23 +88,37 @@ def status():
     print(f"{'all':32s} {total[0]:5d} messages {total[1]:5d} untranslated {total[2]:4d} fuzzy")
 
 
-def config():
+def search_words():
+    """The Chinese terms of the glossary page: its runs of two or more Han characters. Sphinx's Chinese
+    search splits the text into words with jieba, whose own dictionary cuts 反向传播 into 反向 + 传播;
+    given these words as a user dictionary it indexes the whole term as well, so searching for it
+    finds the pages that use it."""
+    text = (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8")
+    rows = [line.split("|") for line in text.splitlines() if line.startswith("| ")][1:]  # no header
+    return sorted({word for row in rows for word in re.findall(r"[\u4e00-\u9fff]{2,}", row[2])})
+
+
+def config(search_dictionary):
     """The English _config.yml with Sphinx's language set to Chinese (as YAML text)."""
     settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     settings["title"] = "神经网络：可执行的讲义"
-    settings["sphinx"]["config"]["language"] = LANGUAGE
-    # glued numbers inside translated paragraphs (.ci/glue_translations.py says why)
-    settings["sphinx"]["local_extensions"] = {"glue_translations": str(ROOT / ".ci")}
+    sphinx = settings["sphinx"]
+    sphinx["config"]["language"] = LANGUAGE
+    sphinx["config"]["html_search_options"] = {"dict": str(search_dictionary)}
+    # glued numbers in translated paragraphs, translated toc captions (.ci/chinese_edition.py says why)
+    sphinx["local_extensions"] = {"chinese_edition": str(ROOT / ".ci")}
     return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False)
 
 
 def build_chinese(path_output):
     """Build the Chinese edition into path_output/_build/html with -W; returns the CompletedProcess
     (its output holds Sphinx's warnings)."""
-    path_output = Path(path_output)
+    path_output = Path(path_output).resolve()
     path_output.mkdir(parents=True, exist_ok=True)
+    dictionary = path_output / "search_words.txt"
+    dictionary.write_text("\n".join(search_words()) + "\n", encoding="utf-8")
     settings = path_output / "_config.zh_CN.yml"
-    settings.write_text(config(), encoding="utf-8")
+    settings.write_text(config(dictionary), encoding="utf-8")
     return subprocess.run([BIN / "jupyter-book", "build", ROOT, "--config", settings, "--path-output",
                            path_output, "-W", "-n", "--keep-going"], capture_output=True, text=True)
 

@@ -4,6 +4,7 @@ and the HTML loads nothing from the network (MathJax, RequireJS and the widget r
 Builds from the stored outputs (execute_notebooks: off), into a temporary folder, in a few seconds
 per chapter; nbval checks separately that those stored outputs are what the code produces.
 """
+import json
 import re
 import subprocess
 import sys
@@ -71,7 +72,7 @@ def css_remote_urls(text):
     return [t for t in targets if REMOTE.match(t)]
 
 
-@pytest.fixture(scope="module", params=["en"])  # zh_CN: see the closing note of 2026-12-03
+@pytest.fixture(scope="module", params=["en", "zh_CN"])
 def build(request, tmp_path_factory):
     """Each edition in turn: English from _config.yml, Chinese through .ci/translations.py."""
     out = tmp_path_factory.mktemp(f"book-{request.param}")
@@ -140,6 +141,40 @@ def test_every_page_links_to_the_other_edition(build):
     _, html = build
     assert (html / "_static" / "language-switch.js").is_file()
     pages = [p for p in html.rglob("*.html") if "_static" not in p.parts and p.name not in ("search.html", "genindex.html")]
+    # index.html is Jupyter Book's one-line redirect to the first page, not a page a reader sees
+    pages = [p for p in pages if not p.read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"')]
     without = [str(p.relative_to(html)) for p in pages if "language-switch.js" not in p.read_text(encoding="utf-8")]
     assert pages and not without, f"pages without the language switch: {without}"
 
+
+
+def search_index(html):
+    """Sphinx's search index of a build: {"docnames": [...], "terms": {word: doc number(s)}, …}."""
+    text = (html / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def test_search_finds_a_term_in_the_language_of_the_edition(build, request):
+    """The offline search index knows the book's terms: 反向传播 is one word of the Chinese index
+    (jieba's own dictionary would cut it into 反向 + 传播), backpropagation one of the English."""
+    _, html = build
+    index = search_index(html)
+    term = "反向传播" if request.node.callspec.params["build"] == "zh_CN" else "backpropag"  # stemmed
+    pages = set()
+    for where in ("terms", "titleterms"):  # a page whose title has the word is listed only in titleterms
+        hits = index[where].get(term, [])
+        pages |= {index["docnames"][i] for i in ([hits] if isinstance(hits, int) else hits)}
+    assert "chapters/backprop" in pages, f"search for {term!r} finds {sorted(pages)}"
+
+
+def test_part_captions_are_in_the_language_of_the_edition(build, request):
+    """The sidebar's part captions ("Foundations", …) come from _toc.yml; the Chinese edition shows
+    their translations from the root page's catalogue (.ci/chinese_edition.py)."""
+    _, html = build
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    captions = [part["caption"] for part in toc["parts"]]
+    if request.node.callspec.params["build"] == "zh_CN":
+        catalog = translations.catalogues()[toc["root"]]
+        captions = [catalog[caption].string for caption in captions]
+    shown = re.findall(r'caption-text">([^<]+)<', (html / "chapters" / "backprop.html").read_text(encoding="utf-8"))
+    assert shown[:len(captions)] == captions
