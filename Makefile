@@ -8,6 +8,7 @@
 #   make lab       open the chapters in JupyterLab (widgets live)
 #   make bench     nnlib vs PyTorch 2.13.0 CPU timings
 #   make translations  re-extract the English messages into the Chinese catalogues (locales/)
+#   make screenshots   after make book: every page of both editions in headless Chromium, 1280 px wide
 #
 # Every target first runs `setup`, which is cheap once done: it re-installs only when
 # requirements.txt, pyproject.toml or the JS lock file change.
@@ -32,10 +33,10 @@ PORT   ?= 8888
 PY_STAMP := $(VENV)/.setup-stamp
 JS_STAMP := _vendor/.setup-stamp
 
-.PHONY: setup book test test-perturbed execute bench translations lab serve clean distclean help
+.PHONY: setup book test test-perturbed execute bench translations screenshots lab serve clean distclean help
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
 
 setup: $(PY_STAMP) $(JS_STAMP)
 
@@ -85,6 +86,13 @@ execute: setup
 translations: setup
 	$(BIN)/python .ci/translations.py update
 	$(BIN)/python .ci/translations.py status
+
+# Debian's chromium and a CJK font (fonts-noto-cjk) are installed if missing (needs root or sudo).
+screenshots: setup
+	@test -f _build/html/chapters/preface.html || { echo "no book in _build/html: run make book first"; exit 1; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	  $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk'
+	$(BIN)/python .ci/screenshots.py
 
 bench: setup
 	$(BIN)/python -m pip install --quiet torch==2.13.0

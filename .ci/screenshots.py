@@ -1,0 +1,173 @@
+"""Look at the built book as a reader does: every page of both editions in headless Chromium, 1280 px
+wide, network off (`make screenshots`, after `make book`).
+
+    python .ci/screenshots.py                       # every page of _build/html and _build/html/zh
+    python .ci/screenshots.py zh/chapters/rnn.html  # only these (paths under _build/html)
+
+Writes _build/screenshots/<page>/NN.png, one per screenful (1280 x 1600, top to bottom), and prints per
+page what a reader would notice without reading: the page scrolls sideways, a formula MathJax could not
+typeset, an image that did not load, a widget that did not render, a language switch that leads nowhere. Exits 1 if any page has one.
+
+Chromium is driven over its DevTools pipe (--remote-debugging-pipe: JSON messages ending in a NUL byte
+on file descriptors 3 and 4), so nothing beyond Debian's chromium is needed. The screenshots are for
+looking at; CJK text needs a CJK font (Debian's fonts-noto-cjk, which `make screenshots` installs).
+"""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+OUT = ROOT / "_build" / "screenshots"
+WIDTH, HEIGHT = 1280, 1600
+
+# What the page looks like to a reader, measured in the page once MathJax has finished.
+MEASURE = """(async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  await new Promise(r => setTimeout(r, 300));  // widgets render after the load event
+  const root = document.documentElement;
+  const images = [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);
+  return JSON.stringify({
+    height: root.scrollHeight,
+    sideways: root.scrollWidth - root.clientWidth,
+    math_errors: document.querySelectorAll("mjx-merror").length,
+    broken_images: images,
+    widgets_expected: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+    widgets_shown: document.querySelectorAll(".jupyter-widgets").length,
+    other_edition: (document.querySelector("a.language-switch") || {}).href || null,
+  });
+})()"""
+
+
+class Chromium:
+    """A headless Chromium and one tab, driven over the DevTools pipe."""
+
+    def __init__(self):
+        self.profile = tempfile.mkdtemp(prefix="chromium-")
+        to_chrome, self._in = os.pipe()
+        self._out, from_chrome = os.pipe()
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--hide-scrollbars", f"--user-data-dir={self.profile}", "--remote-debugging-pipe"]
+        command = ["chromium", *flags]
+        if os.geteuid() == 0 and shutil.which("unshare"):
+            command = ["unshare", "--net", *command]  # a network namespace with no interface up
+
+        def pipes_at_3_and_4():  # in the child; dup first, as either end may already be 3 or 4
+            reads, writes = os.dup(to_chrome), os.dup(from_chrome)
+            os.dup2(reads, 3)  # dup2 makes them inheritable across exec
+            os.dup2(writes, 4)
+
+        self.process = subprocess.Popen(command, preexec_fn=pipes_at_3_and_4, close_fds=False,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome)
+        os.close(from_chrome)
+        self._buffer, self._id, self.session, self.events = b"", 0, None, []
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.call("Page.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1,
+                  mobile=False)
+
+    def _receive(self):
+        while b"\0" not in self._buffer:
+            chunk = os.read(self._out, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed its DevTools pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method, **params):
+        """Send one DevTools command and return its result (events that arrive meanwhile are kept)."""
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params}
+        if self.session:
+            message["sessionId"] = self.session
+        os.write(self._in, json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._receive()
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+            self.events.append(reply.get("method"))
+
+    def open(self, url, timeout=60):
+        self.events.clear()
+        self.call("Page.navigate", url=url)
+        start = time.time()
+        while "Page.loadEventFired" not in self.events:
+            if time.time() - start > timeout:
+                raise TimeoutError(url)
+            self.events.append(self._receive().get("method"))
+        result = self.call("Runtime.evaluate", expression=MEASURE, awaitPromise=True, returnByValue=True)
+        return json.loads(result["result"]["value"])
+
+    def screenshot(self, y):
+        self.call("Runtime.evaluate", expression=f"window.scrollTo(0, {y})")
+        time.sleep(0.1)
+        return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def pages():
+    """Every page of both editions, as paths under _build/html (not the redirect index.html)."""
+    found = []
+    for page in sorted(HTML.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts or page.name in ("search.html", "genindex.html"):
+            continue
+        if page.read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"'):
+            continue
+        found.append(page.relative_to(HTML).as_posix())
+    return found
+
+
+def main(selected):
+    if not shutil.which("chromium"):
+        sys.exit("chromium is not installed: `make screenshots` installs it (Debian's chromium)")
+    problems = []
+    browser = Chromium()
+    try:
+        for page in selected or pages():
+            facts = browser.open((HTML / page).as_uri())
+            folder = OUT / page.removesuffix(".html")
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            screens = range(0, facts["height"], HEIGHT)
+            for n, y in enumerate(screens):
+                (folder / f"{n:02d}.png").write_bytes(browser.screenshot(y))
+            found = []
+            if facts["sideways"] > 0:
+                found.append(f"scrolls sideways by {facts['sideways']} px")
+            if facts["math_errors"]:
+                found.append(f"{facts['math_errors']} formulas MathJax could not typeset")
+            if facts["broken_images"]:
+                found.append(f"images not loaded: {facts['broken_images']}")
+            other = facts["other_edition"]
+            if not other or not Path(urllib.parse.unquote(urllib.parse.urlparse(other).path)).is_file():
+                found.append(f"the language switch leads nowhere: {other}")
+            if facts["widgets_shown"] < facts["widgets_expected"]:
+                found.append(f"{facts['widgets_shown']} of {facts['widgets_expected']} widgets rendered")
+            print(f"{page:40s} {len(screens):3d} screens  {'; '.join(found) or 'ok'}", flush=True)
+            problems += [f"{page}: {p}" for p in found]
+    finally:
+        browser.close()
+    print(f"screenshots in {OUT.relative_to(ROOT)}/")
+    if problems:
+        sys.exit("\n".join(problems))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
