@@ -105,6 +105,8 @@ def config(search_dictionary):
     sphinx = settings["sphinx"]
     sphinx["config"]["language"] = LANGUAGE
     sphinx["config"]["html_search_options"] = {"dict": str(search_dictionary)}
+    sphinx["config"]["togglebutton_hint"] = "点击显示"  # sphinx-togglebutton: the solution dropdowns
+    sphinx["config"]["togglebutton_hint_hide"] = "点击隐藏"
     # glued numbers in translated paragraphs, translated toc captions (.ci/chinese_edition.py says why)
     sphinx["local_extensions"] = {"chinese_edition": str(ROOT / ".ci")}
     return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False)
