@@ -6,7 +6,8 @@ wide, network off (`make screenshots`, after `make book`).
 
 Writes _build/screenshots/<page>/NN.png, one per screenful (1280 x 1600, top to bottom), and prints per
 page what a reader would notice without reading: the page scrolls sideways, a formula MathJax could not
-typeset, an image that did not load, a widget that did not render, a language switch that leads nowhere. Exits 1 if any page has one.
+typeset, an image that did not load, a widget that did not render, a language switch that leads
+nowhere. Exits 1 if any page has one.
 
 Chromium is driven over its DevTools pipe (--remote-debugging-pipe: JSON messages ending in a NUL byte
 on file descriptors 3 and 4), so nothing beyond Debian's chromium is needed. The screenshots are for
@@ -122,16 +123,14 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def pages():
-    """Every page of both editions, as paths under _build/html (not the redirect index.html)."""
-    found = []
-    for page in sorted(HTML.rglob("*.html")):
+def reader_pages(html):
+    """The pages a reader sees in a build folder: not the assets, the search and index pages, or
+    Jupyter Book's one-line redirect index.html."""
+    for page in sorted(html.rglob("*.html")):
         if "_static" in page.parts or "_sources" in page.parts or page.name in ("search.html", "genindex.html"):
             continue
-        if page.read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"'):
-            continue
-        found.append(page.relative_to(HTML).as_posix())
-    return found
+        if not page.read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"'):
+            yield page
 
 
 def main(selected):
@@ -140,7 +139,7 @@ def main(selected):
     problems = []
     browser = Chromium()
     try:
-        for page in selected or pages():
+        for page in selected or [p.relative_to(HTML).as_posix() for p in reader_pages(HTML)]:
             facts = browser.open((HTML / page).as_uri())
             folder = OUT / page.removesuffix(".html")
             shutil.rmtree(folder, ignore_errors=True)

@@ -16,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / ".ci"))
+import screenshots  # noqa: E402
 import translations  # noqa: E402
 ERROR_MARKERS = {
     "Traceback (most recent call last)": "a Python traceback",
@@ -140,12 +141,9 @@ def test_html_loads_nothing_from_the_network(build):
 def test_every_page_links_to_the_other_edition(build):
     _, html = build
     assert (html / "_static" / "language-switch.js").is_file()
-    pages = [p for p in html.rglob("*.html") if "_static" not in p.parts and p.name not in ("search.html", "genindex.html")]
-    # index.html is Jupyter Book's one-line redirect to the first page, not a page a reader sees
-    pages = [p for p in pages if not p.read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"')]
+    pages = list(screenshots.reader_pages(html))
     without = [str(p.relative_to(html)) for p in pages if "language-switch.js" not in p.read_text(encoding="utf-8")]
     assert pages and not without, f"pages without the language switch: {without}"
-
 
 
 def search_index(html):
