@@ -3,6 +3,7 @@ wide, network off (`make screenshots`, after `make book`).
 
     python .ci/screenshots.py                       # every page of _build/html and _build/html/zh
     python .ci/screenshots.py zh/chapters/rnn.html  # only these (paths under _build/html)
+    python .ci/screenshots.py --checks-only         # the checks below, no PNGs (about 1 min)
 
 Writes _build/screenshots/<page>/NN.png, one per screenful (1280 x 1600, top to bottom), and prints per
 page what a reader would notice without reading: the page scrolls sideways, a formula MathJax could not
@@ -35,11 +36,25 @@ MEASURE = """(async () => {
   await new Promise(r => setTimeout(r, 300));  // widgets render after the load event
   const root = document.documentElement;
   const images = [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);
+  // Boxes in the text column whose content is wider than the box: display maths that MathJax clips
+  // or gives its own scroll bar, wide tables. The page itself does not scroll, so only this sees them.
+  const column = document.querySelector("article") || document.body;
+  const tex = el => {
+    const items = window.MathJax && MathJax.startup && MathJax.startup.document
+      ? MathJax.startup.document.getMathItemsWithin(el) : [];
+    return el.tagName === "MJX-CONTAINER" && items.length ? items[0].math : el.textContent;
+  };
+  const overflows = [...column.querySelectorAll("mjx-container[display], table, figure, .cell_output")]
+    .filter(el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
+                  || el.getBoundingClientRect().right > column.getBoundingClientRect().right + 1);
+  const wide = overflows.filter(el => !overflows.some(other => other !== el && other.contains(el)))
+    .map(el => `${el.tagName.toLowerCase()}: ${tex(el).replace(/\s+/g, " ").trim().slice(0, 70)}`);
   return JSON.stringify({
     height: root.scrollHeight,
     sideways: root.scrollWidth - root.clientWidth,
     math_errors: document.querySelectorAll("mjx-merror").length,
     broken_images: images,
+    too_wide: [...new Set(wide)],
     widgets_expected: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
     widgets_shown: document.querySelectorAll(".jupyter-widgets").length,
     other_edition: (document.querySelector("a.language-switch") || {}).href || null,
@@ -133,7 +148,7 @@ def reader_pages(html):
             yield page
 
 
-def main(selected):
+def main(selected, pictures=True):
     if not shutil.which("chromium"):
         sys.exit("chromium is not installed: `make screenshots` installs it (Debian's chromium)")
     problems = []
@@ -141,17 +156,20 @@ def main(selected):
     try:
         for page in selected or [p.relative_to(HTML).as_posix() for p in reader_pages(HTML)]:
             facts = browser.open((HTML / page).as_uri())
-            folder = OUT / page.removesuffix(".html")
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
             screens = range(0, facts["height"], HEIGHT)
-            for n, y in enumerate(screens):
-                (folder / f"{n:02d}.png").write_bytes(browser.screenshot(y))
+            if pictures:
+                folder = OUT / page.removesuffix(".html")
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                for n, y in enumerate(screens):
+                    (folder / f"{n:02d}.png").write_bytes(browser.screenshot(y))
             found = []
             if facts["sideways"] > 0:
                 found.append(f"scrolls sideways by {facts['sideways']} px")
             if facts["math_errors"]:
                 found.append(f"{facts['math_errors']} formulas MathJax could not typeset")
+            for box in facts["too_wide"]:
+                found.append(f"wider than the text column: {box}")
             if facts["broken_images"]:
                 found.append(f"images not loaded: {facts['broken_images']}")
             other = facts["other_edition"]
@@ -169,4 +187,5 @@ def main(selected):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    arguments = sys.argv[1:]
+    main([a for a in arguments if a != "--checks-only"], pictures="--checks-only" not in arguments)

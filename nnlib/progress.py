@@ -20,7 +20,8 @@ def _plain():
 
 
 class PlainBar:
-    """Iterate like tqdm; print a single deterministic summary line at the end."""
+    """Iterate like tqdm; print a single deterministic summary line at the end (saying so when
+    the loop stopped before the total, so an early stop does not read like a crash)."""
 
     def __init__(self, iterable, desc=None, total=None):
         self.iterable, self.desc = iterable, desc
@@ -42,10 +43,13 @@ class PlainBar:
 
     def _print(self):
         total = self.total if self.total is not None else self.n
-        bar = "█" * round(20 * self.n / total) if total else ""
         head = f"{self.desc}: " if self.desc else ""
         tail = f" [{self.postfix}]" if self.postfix else ""
-        print(f"{head}{100 * self.n // max(total, 1):3d}%|{bar:<20}| {self.n}/{total}{tail}")
+        if self.n < total:
+            print(f"{head}stopped early at {self.n}/{total}{tail}")
+        else:
+            bar = "█" * round(20 * self.n / total) if total else ""
+            print(f"{head}{100 * self.n // max(total, 1):3d}%|{bar:<20}| {self.n}/{total}{tail}")
 
     def __len__(self):
         return self.total

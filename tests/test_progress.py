@@ -15,6 +15,14 @@ def test_plain_bar_prints_one_deterministic_line(monkeypatch, capsys):
     assert capsys.readouterr().out == "train: 100%|████████████████████| 4/4 [loss=0.1667, epoch=3]\n"
 
 
+def test_plain_bar_says_when_the_loop_stopped_early(monkeypatch, capsys):
+    monkeypatch.setenv("NNLIB_PROGRESS", "plain")
+    for i in progress.progress(range(30), desc="cascade"):
+        if i == 11:  # the 12th item ends the loop, as early stopping does
+            break
+    assert capsys.readouterr().out == "cascade: stopped early at 12/30\n"
+
+
 def test_timer_format_is_what_sanitize_masks(capsys):
     with progress.timer("fit"):
         pass
