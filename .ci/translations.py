@@ -33,9 +33,32 @@ def extract(path_output=GETTEXT):
 
 
 def update():
+    copies = {m.string for catalog in catalogues().values() for m in catalog if m.id and m.string == m.id}
     pots = extract()
     subprocess.run([BIN / "sphinx-intl", "update", "--pot-dir", pots, "--locale-dir", ROOT / "locales",
                     "--language", LANGUAGE, "--line-width", "-1", "--no-obsolete"], check=True)
+    follow_copies(copies)
+
+
+def untranslatable(text):
+    """A display equation (Sphinx extracts its TeX, starting with a newline) or nothing but markup
+    (maths, code, roles such as a list of chapter links)."""
+    return text.startswith("\n") or not re.search(r"[A-Za-z]", _MARKUP.sub("", text))
+
+
+def follow_copies(copies):
+    """Messages the Chinese edition shows exactly as the English (display equations, lists of links)
+    follow their English source: a changed one that sphinx-intl marked fuzzy, with an old copy as its
+    draft, becomes a copy of the new English. Everything else stays fuzzy for a translator."""
+    for page, catalog in catalogues().items():
+        followed = [m for m in catalog if m.id and m.fuzzy and m.string in copies
+                    and untranslatable(m.id) and untranslatable(m.string)]
+        for message in followed:
+            message.string = message.id
+            message.flags.discard("fuzzy")
+        if followed:
+            save(page, catalog)
+            print(f"{page}: {len(followed)} copied messages follow their changed English")
 
 
 def catalogues():
@@ -102,11 +125,15 @@ def config(search_dictionary):
     """The English _config.yml with Sphinx's language set to Chinese (as YAML text)."""
     settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     settings["title"] = "神经网络：可执行的讲义"
+    settings["author"] = "nnlib 作者"
     sphinx = settings["sphinx"]
     sphinx["config"]["language"] = LANGUAGE
     sphinx["config"]["html_search_options"] = {"dict": str(search_dictionary)}
     sphinx["config"]["togglebutton_hint"] = "点击显示"  # sphinx-togglebutton: the solution dropdowns
     sphinx["config"]["togglebutton_hint_hide"] = "点击隐藏"
+    # myst-nb's hide-input button ("Show code cell {type}"; the book hides only code sources)
+    sphinx["config"]["nb_code_prompt_show"] = "显示代码"
+    sphinx["config"]["nb_code_prompt_hide"] = "隐藏代码"
     # glued numbers in translated paragraphs, translated toc captions (.ci/chinese_edition.py says why)
     sphinx["local_extensions"] = {"chinese_edition": str(ROOT / ".ci")}
     return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False)

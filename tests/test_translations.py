@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,30 @@ def test_every_message_is_translated(page):
     assert not untranslated and not fuzzy, (
         f"{page}.po: {len(untranslated)} untranslated, {len(fuzzy)} fuzzy messages, e.g. "
         f"{(untranslated + fuzzy)[0][:70]!r}")
+
+
+
+@pytest.mark.parametrize("page", sorted(CATALOGUES))
+def test_translations_keep_the_markup(page):
+    """Maths, code, links and role targets reappear unchanged in the translation."""
+    changed = [m.id for m in CATALOGUES[page]
+               if m.id and m.string and translations.markup(m.id) != translations.markup(m.string)]
+    assert not changed, f"{page}.po: {len(changed)} translations change markup, e.g. {changed[0][:70]!r}"
+
+
+def test_copied_messages_follow_their_english(tmp_path, monkeypatch):
+    """After `make translations`, a changed display equation or list of links (shown as the English)
+    is copied again; a changed paragraph stays fuzzy for a translator."""
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("\nx = 1 + 2\n", "\nx = 3\n", flags=["fuzzy"])  # the old equation as its draft
+    catalog.add("{doc}`2 <b>`", "{doc}`1 <a>`", flags=["fuzzy"])
+    catalog.add("A new sentence.", "\nx = 3\n", flags=["fuzzy"])  # prose never becomes a copy
+    monkeypatch.setattr(translations, "CATALOGUES", tmp_path)
+    translations.save("page", catalog)
+    translations.follow_copies({"\nx = 3\n", "{doc}`1 <a>`"})
+    result = {m.id: (m.string, m.fuzzy) for m in translations.catalogues()["page"] if m.id}
+    assert result == {"\nx = 1 + 2\n": ("\nx = 1 + 2\n", False), "{doc}`2 <b>`": ("{doc}`2 <b>`", False),
+                      "A new sentence.": ("\nx = 3\n", True)}
 
 
 @pytest.mark.slow
