@@ -48,7 +48,7 @@ MEASURE = """(async () => {
     .filter(el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
                   || el.getBoundingClientRect().right > column.getBoundingClientRect().right + 1);
   const wide = overflows.filter(el => !overflows.some(other => other !== el && other.contains(el)))
-    .map(el => `${el.tagName.toLowerCase()}: ${tex(el).replace(/\s+/g, " ").trim().slice(0, 70)}`);
+    .map(el => `${el.tagName.toLowerCase()}: ${tex(el).replace(/\\s+/g, " ").trim().slice(0, 70)}`);
   return JSON.stringify({
     height: root.scrollHeight,
     sideways: root.scrollWidth - root.clientWidth,
@@ -148,10 +148,31 @@ def reader_pages(html):
             yield page
 
 
+def problems(facts, other_edition=True):
+    """What a reader would notice on a page, from the facts MEASURE returns (other_edition=False:
+    a build of one edition, whose language switch has nowhere to lead)."""
+    found = []
+    if facts["sideways"] > 0:
+        found.append(f"scrolls sideways by {facts['sideways']} px")
+    if facts["math_errors"]:
+        found.append(f"{facts['math_errors']} formulas MathJax could not typeset")
+    for box in facts["too_wide"]:
+        found.append(f"wider than the text column: {box}")
+    if facts["broken_images"]:
+        found.append(f"images not loaded: {facts['broken_images']}")
+    other = facts["other_edition"]
+    leads_somewhere = other and Path(urllib.parse.unquote(urllib.parse.urlparse(other).path)).is_file()
+    if other_edition and not leads_somewhere:
+        found.append(f"the language switch leads nowhere: {other}")
+    if facts["widgets_shown"] < facts["widgets_expected"]:
+        found.append(f"{facts['widgets_shown']} of {facts['widgets_expected']} widgets rendered")
+    return found
+
+
 def main(selected, pictures=True):
     if not shutil.which("chromium"):
         sys.exit("chromium is not installed: `make screenshots` installs it (Debian's chromium)")
-    problems = []
+    everything = []
     browser = Chromium()
     try:
         for page in selected or [p.relative_to(HTML).as_posix() for p in reader_pages(HTML)]:
@@ -163,27 +184,14 @@ def main(selected, pictures=True):
                 folder.mkdir(parents=True)
                 for n, y in enumerate(screens):
                     (folder / f"{n:02d}.png").write_bytes(browser.screenshot(y))
-            found = []
-            if facts["sideways"] > 0:
-                found.append(f"scrolls sideways by {facts['sideways']} px")
-            if facts["math_errors"]:
-                found.append(f"{facts['math_errors']} formulas MathJax could not typeset")
-            for box in facts["too_wide"]:
-                found.append(f"wider than the text column: {box}")
-            if facts["broken_images"]:
-                found.append(f"images not loaded: {facts['broken_images']}")
-            other = facts["other_edition"]
-            if not other or not Path(urllib.parse.unquote(urllib.parse.urlparse(other).path)).is_file():
-                found.append(f"the language switch leads nowhere: {other}")
-            if facts["widgets_shown"] < facts["widgets_expected"]:
-                found.append(f"{facts['widgets_shown']} of {facts['widgets_expected']} widgets rendered")
+            found = problems(facts)
             print(f"{page:40s} {len(screens):3d} screens  {'; '.join(found) or 'ok'}", flush=True)
-            problems += [f"{page}: {p}" for p in found]
+            everything += [f"{page}: {p}" for p in found]
     finally:
         browser.close()
     print(f"screenshots in {OUT.relative_to(ROOT)}/")
-    if problems:
-        sys.exit("\n".join(problems))
+    if everything:
+        sys.exit("\n".join(everything))
 
 
 if __name__ == "__main__":
