@@ -33,7 +33,7 @@ PORT   ?= 8888
 PY_STAMP := $(VENV)/.setup-stamp
 JS_STAMP := _vendor/.setup-stamp
 
-.PHONY: setup book test test-perturbed execute bench translations screenshots lab serve clean distclean help
+.PHONY: setup book test test-perturbed execute bench translations screenshots browser lab serve clean distclean help
 
 help:
 	@sed -n '3,12p' Makefile
@@ -88,11 +88,14 @@ translations: setup
 	$(BIN)/python .ci/translations.py status
 
 # Debian's chromium and a CJK font (fonts-noto-cjk) are installed if missing (needs root or sudo).
-screenshots: setup
+screenshots: setup browser
 	@test -f _build/html/chapters/preface.html || { echo "no book in _build/html: run make book first"; exit 1; }
+	$(BIN)/python .ci/screenshots.py
+
+# Debian's chromium (for make screenshots, and for make test's page checks) and a CJK font.
+browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
 	  $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk'
-	$(BIN)/python .ci/screenshots.py
 
 bench: setup
 	$(BIN)/python -m pip install --quiet torch==2.13.0

@@ -1,6 +1,7 @@
 """The Chinese edition: one gettext catalogue per page in locales/zh_CN/LC_MESSAGES/.
 
     python .ci/translations.py update   # re-extract the English messages, update the catalogues
+    python .ci/translations.py update chapters/rnn.ipynb ...   # only these pages' catalogues
     python .ci/translations.py status   # per catalogue: messages, untranslated, fuzzy
     python .ci/translations.py build    # the Chinese edition, into _build/html/zh (`make book`)
 
@@ -12,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -32,12 +34,22 @@ def extract(path_output=GETTEXT):
     return Path(path_output) / "_build" / "gettext"
 
 
-def update():
+def update(pages=()):
+    """Re-extract and update every catalogue, or only those of `pages` ('chapters/rnn'): then the
+    extraction goes to a private folder and no other page's catalogue is touched, so that people
+    working on different chapters can update their own catalogues at the same time."""
     copies = {m.string for catalog in catalogues().values() for m in catalog if m.id and m.string == m.id}
-    pots = extract()
-    subprocess.run([BIN / "sphinx-intl", "update", "--pot-dir", pots, "--locale-dir", ROOT / "locales",
-                    "--language", LANGUAGE, "--line-width", "-1", "--no-obsolete"], check=True)
-    follow_copies(copies)
+    with tempfile.TemporaryDirectory(prefix="gettext-") as private:
+        if pages:  # only these pages' templates, in a folder of their own
+            extracted, pots = extract(Path(private) / "build"), Path(private) / "pots"
+            for page in pages:
+                (pots / page).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(extracted / f"{page}.pot", pots / f"{page}.pot")
+        else:
+            pots = extract()
+        subprocess.run([BIN / "sphinx-intl", "update", "--pot-dir", pots, "--locale-dir", ROOT / "locales",
+                        "--language", LANGUAGE, "--line-width", "-1", "--no-obsolete"], check=True)
+    follow_copies(copies, pages)
 
 
 def untranslatable(text):
@@ -46,11 +58,13 @@ def untranslatable(text):
     return text.startswith("\n") or not re.search(r"[A-Za-z]", _MARKUP.sub("", text))
 
 
-def follow_copies(copies):
+def follow_copies(copies, pages=()):
     """Messages the Chinese edition shows exactly as the English (display equations, lists of links)
     follow their English source: a changed one that sphinx-intl marked fuzzy, with an old copy as its
     draft, becomes a copy of the new English. Everything else stays fuzzy for a translator."""
     for page, catalog in catalogues().items():
+        if pages and page not in pages:
+            continue
         followed = [m for m in catalog if m.id and m.fuzzy and m.string in copies
                     and untranslatable(m.id) and untranslatable(m.string)]
         for message in followed:
@@ -167,6 +181,9 @@ def build():
 
 if __name__ == "__main__":
     commands = {"update": update, "status": status, "build": build}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+    if len(sys.argv) < 2 or sys.argv[1] not in commands or len(sys.argv) > 2 and sys.argv[1] != "update":
         sys.exit(__doc__)
-    commands[sys.argv[1]]()
+    if sys.argv[1] == "update":
+        update([page.removesuffix(".ipynb").removesuffix(".md") for page in sys.argv[2:]])
+    else:
+        commands[sys.argv[1]]()
