@@ -26,11 +26,12 @@ GETTEXT = ROOT / "_build" / "gettext"  # Jupyter Book writes the .pot files to G
 BIN = Path(sys.executable).parent
 
 
-def extract(path_output=GETTEXT):
-    """Write one .pot file per page under path_output/_build/gettext; returns that folder."""
+def extract(path_output=GETTEXT, strict=True):
+    """Write one .pot file per page under path_output/_build/gettext; returns that folder.
+    strict=False: warnings do not stop it (a page someone else is re-executing may lack glue values)."""
+    warnings = ["-W", "-n", "--keep-going"] if strict else []
     subprocess.run([BIN / "jupyter-book", "build", ROOT, "--builder", "custom", "--custom-builder",
-                    "gettext", "--path-output", path_output, "-W", "-n", "--keep-going", "--quiet"],
-                   check=True)
+                    "gettext", "--path-output", path_output, *warnings, "--quiet"], check=True)
     return Path(path_output) / "_build" / "gettext"
 
 
@@ -41,7 +42,7 @@ def update(pages=()):
     copies = {m.string for catalog in catalogues().values() for m in catalog if m.id and m.string == m.id}
     with tempfile.TemporaryDirectory(prefix="gettext-") as private:
         if pages:  # only these pages' templates, in a folder of their own
-            extracted, pots = extract(Path(private) / "build"), Path(private) / "pots"
+            extracted, pots = extract(Path(private) / "build", strict=False), Path(private) / "pots"
             for page in pages:
                 (pots / page).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(extracted / f"{page}.pot", pots / f"{page}.pot")
