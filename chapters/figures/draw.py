@@ -168,18 +168,18 @@ def computational_graph():
         return f"{v:.3f}".replace("-", "\N{MINUS SIGN}")
 
     def labels(xy, name, val, grad, ha="center", gap=0.27, dname=None):
-        text(ax, xy, rf"${name} = {fmt(val)}$", size=9.5, ha=ha)
+        text(ax, xy, rf"${name} = {fmt(val)}$", size=11, ha=ha)
         if grad is not None:
             d = dname or rf"\partial J/\partial {name}"
             text(ax, (xy[0], xy[1] - gap), rf"${d} = {fmt(grad)}$",
-                 size=9.5, color=RED, ha=ha)
+                 size=11, color=RED, ha=ha)
 
     # leaves
-    labels((0.08, 3.42), "w", w, dw, ha="left")
+    labels((0.08, 3.45), "w", w, dw, ha="left", gap=0.32)
     arrow(ax, (0.45, 3.0), P["mul"], pb=N["mul"])
-    labels((0.08, 0.72), "x", x, dx, ha="left")
+    labels((0.08, 0.72), "x", x, dx, ha="left", gap=0.32)
     arrow(ax, (0.45, 0.8), P["mul"], pb=N["mul"])
-    labels((xs[1], 3.42), "b", b, db)
+    labels((xs[1], 3.45), "b", b, db, gap=0.32)
     arrow(ax, (xs[1], 3.0), P["add"], pb=N["add"])
     labels((xs[3], 0.42), "y", y, None)
     arrow(ax, (xs[3], 0.6), P["sub"], pb=N["sub"])
@@ -191,26 +191,27 @@ def computational_graph():
               pb=N[keys[k + 1]])
         mx = (xs[k] + xs[k + 1]) / 2
         v, g = vals[k]
-        text(ax, (mx, yc + 0.42), rf"${names[k]} = {fmt(v)}$", size=9.5)
+        text(ax, (mx, yc + 0.42), rf"${names[k]} = {fmt(v)}$", size=11)
         if names[k] == "z":
-            text(ax, (mx, yc - 0.42), rf"$\delta = {fmt(g)}$", size=9.5,
+            text(ax, (mx, yc - 0.42), rf"$\delta = {fmt(g)}$", size=11,
                  color=RED)
-        else:
-            text(ax, (mx, yc - 0.42),
-                 rf"$\partial J/\partial {names[k]} = {fmt(g)}$", size=9.5,
-                 color=RED)
+        else:   # two lines: the labels are wider than the edges
+            text(ax, (mx, yc - 0.42), rf"$\partial J/\partial {names[k]}$",
+                 size=11, color=RED)
+            text(ax, (mx, yc - 0.70), rf"$= {fmt(g)}$", size=11, color=RED)
     arrow(ax, P["sq"], (6.9, yc), pa=N["sq"])
-    text(ax, (6.5, yc + 0.42), rf"$J = {fmt(J)}$", size=9.5)
-    text(ax, (6.5, yc - 0.42), r"$\partial J/\partial J = 1$", size=9.5,
+    text(ax, (6.5, yc + 0.42), rf"$J = {fmt(J)}$", size=11)
+    text(ax, (6.5, yc - 0.42), r"$\partial J/\partial J = 1$", size=11,
          color=RED)
-    text(ax, ((xs[1] + xs[2]) / 2, yc - 0.68),
-         r"$(\delta = \partial J/\partial z)$", size=9.5, color=RED)
+    text(ax, ((xs[1] + xs[2]) / 2, yc - 0.70),
+         r"$(\delta = \partial J/\partial z)$", size=11, color=RED)
     # direction legend
-    arrow(ax, (3.8, 3.55), (4.9, 3.55), lw=1.4)
-    text(ax, (5.0, 3.55), "forward: values", size=10, ha="left")
-    arrow(ax, (4.9, 3.2), (3.8, 3.2), color=RED, lw=1.4)
-    text(ax, (5.0, 3.2), r"backward: $\partial J/\partial\,\cdot$",
-         size=10, ha="left", color=RED)
+    arrow(ax, (3.6, 3.55), (4.4, 3.55), lw=1.4)
+    text(ax, (4.5, 3.55), "forward: values", size=11, ha="left")
+    arrow(ax, (4.4, 3.15), (3.6, 3.15), color=RED, lw=1.4)
+    text(ax, (4.5, 3.15),
+         r"backward: gradients $\partial J/\partial(\cdot)$", size=11,
+         ha="left", color=RED)
     return fig
 
 
