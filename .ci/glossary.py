@@ -3,7 +3,8 @@
 
 Every chapter ends with a "Glossary" section: a table `| English | 中文 | meaning |`. This script
 reads those tables in the order of _toc.yml and writes one alphabetical table with, for each term,
-its translation, the meaning given where it first appears, and links to every chapter that lists it.
+its translation, the meaning given where it first appears, and links to every chapter that lists it
+(by chapter number, as in the sidebar, so that the table fits the text column).
 A term must have one translation across the book: `conflicts()` lists the terms that do not, and
 the script fails on them. `make book` runs it; tests/test_glossary.py checks that the committed page
 is current and that there are no conflicts.
@@ -27,7 +28,7 @@ INTRO = """\
 
 Every chapter ends with a glossary of the terms it introduces, in English and in Chinese (the
 language of the lecture notes the book follows). This page gathers them in one place, with the
-chapters that use each term. It is generated from the chapters' own tables by `.ci/glossary.py`,
+numbers of the chapters that use each term. It is generated from the chapters' own tables by `.ci/glossary.py`,
 so it cannot disagree with them, and a test fails if one term is given two Chinese translations.
 The Chinese edition uses these translations throughout.
 
@@ -43,6 +44,14 @@ def chapter_order():
     for part in toc.get("parts", []):
         order += [entry["file"] for entry in part.get("chapters", [])]
     return [Path(f).name for f in order]
+
+
+def chapter_numbers():
+    """{stem: number} for the chapters of the numbered parts, counted across parts as in the sidebar."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    stems = [Path(entry["file"]).name for part in toc.get("parts", []) if part.get("numbered")
+             for entry in part.get("chapters", [])]
+    return {stem: n for n, stem in enumerate(stems, start=1)}
 
 
 def cells(stem):
@@ -113,10 +122,11 @@ def conflicts(found=None):
 
 def render(found=None):
     found = entries() if found is None else found
+    number = chapter_numbers()
     rows = []
     for k in sorted(found, key=lambda k: re.sub(r"[^a-z0-9 ]", "", k)):
         e = found[k]
-        links = ", ".join(f"{{doc}}`{stem}`" for stem in e["chapters"])
+        links = ", ".join(f"{{doc}}`{number[stem]} <{stem}>`" for stem in e["chapters"])
         rows.append(f"| {e['english']} | {next(iter(e['chinese']))} | {e['meaning']} | {links} |")
     return INTRO + "\n".join(rows) + "\n"
 

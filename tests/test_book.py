@@ -6,6 +6,7 @@ per chapter; nbval checks separately that those stored outputs are what the code
 """
 import json
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -16,6 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / ".ci"))
+import glossary  # noqa: E402
 import screenshots  # noqa: E402
 import translations  # noqa: E402
 ERROR_MARKERS = {
@@ -176,3 +178,30 @@ def test_part_captions_are_in_the_language_of_the_edition(build, request):
         captions = [catalog[caption].string for caption in captions]
     shown = re.findall(r'caption-text">([^<]+)<', (html / "chapters" / "backprop.html").read_text(encoding="utf-8"))
     assert shown[:len(captions)] == captions
+
+
+def test_glossary_chapter_numbers_are_the_sidebars(build):
+    """The glossary page links chapters by number (.ci/glossary.py counts them from _toc.yml);
+    those numbers are the ones Sphinx gives the chapters in the sidebar."""
+    _, html = build
+    page = (html / "chapters" / "glossary.html").read_text(encoding="utf-8")
+    sidebar = {stem: int(n) for stem, n in re.findall(r'href="(\w+)\.html">(\d+)\. ', page)}
+    assert sidebar == glossary.chapter_numbers()
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium (`make screenshots` installs it)")
+def test_every_page_fits_the_text_column_in_chromium(build, request):
+    """At 1280 px, in headless Chromium: no page scrolls sideways, no display equation, table or output
+    is wider than the text column (MathJax would clip it), every formula typesets, every image loads
+    and every widget renders (.ci/screenshots.py's checks). English only: the Chinese pages show the
+    same maths, tables and outputs."""
+    if request.node.callspec.params["build"] != "en":
+        pytest.skip("the Chinese pages show the same maths, tables and outputs")
+    _, html = build
+    browser = screenshots.Chromium()
+    try:
+        found = [f"{page.relative_to(html)}: {problem}" for page in screenshots.reader_pages(html)
+                 for problem in screenshots.problems(browser.open(page.as_uri()), other_edition=False)]
+    finally:
+        browser.close()
+    assert not found, "\n".join(found)
