@@ -66,7 +66,7 @@ def test_fit_learns_and_early_stops_restoring_best(capsys, monkeypatch):
     assert stopped < 50 and stopped == h["best_epoch"] + 3
     assert softmax_cross_entropy(m(Xv), yv)[0] == pytest.approx(min(h["val_loss"]))
     out = capsys.readouterr().out
-    assert out.startswith("train: ") and f"| {stopped}/50 [" in out
+    assert out.startswith(f"train: stopped early at {stopped}/50 [")
     assert not m.training
 
 
