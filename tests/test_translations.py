@@ -43,6 +43,14 @@ def test_translations_keep_the_markup(page):
     assert not changed, f"{page}.po: {len(changed)} translations change markup, e.g. {changed[0][:70]!r}"
 
 
+@pytest.mark.parametrize("page", sorted(CATALOGUES))
+def test_display_equations_are_copied_unchanged(page):
+    """Sphinx renders a display equation whose "translation" differs as a broken block (`\\[::\\]`),
+    so its msgstr must be the English TeX itself; words belong in the prose around it."""
+    changed = [m.id for m in CATALOGUES[page] if m.id.startswith("\n") and m.string and m.string != m.id]
+    assert not changed, f"{page}.po: {len(changed)} translated display equations, e.g. {changed[0][:70]!r}"
+
+
 def test_copied_messages_follow_their_english(tmp_path, monkeypatch):
     """After `make translations`, a changed display equation or list of links (shown as the English)
     is copied again; a changed paragraph stays fuzzy for a translator."""

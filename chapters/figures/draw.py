@@ -472,7 +472,7 @@ def lenet5():
     for k, op in enumerate(ops):
         mx = (centres[k] + centres[k + 1]) / 2
         hy = 2.58 if k % 2 == 0 else 2.8
-        text(ax, (mx, hy), op, size=9, color=GREY)
+        text(ax, (mx, hy), op, size=10.5, color=INK)
         line(ax, [(mx, hy - 0.12), (mx, 2.42)], color=GREY, lw=0.8, z=1)
     return fig
 
