@@ -6,7 +6,7 @@ reads those tables in the order of _toc.yml and writes one alphabetical table wi
 its translation, the meaning given where it first appears, and links to every chapter that lists it
 (by chapter number, as in the sidebar, so that the table fits the text column).
 A term must have one translation across the book: `conflicts()` lists the terms that do not, and
-the script fails on them. `make book` runs it; tests/test_glossary.py checks that the committed page
+`spellings()` the terms spelled in two ways (minibatch / mini-batch); `--check` fails on either. `make book` runs it; tests/test_glossary.py checks that the committed page
 is current and that there are no conflicts.
 
     python .ci/glossary.py          # rewrite chapters/glossary.md
@@ -37,21 +37,23 @@ The Chinese edition uses these translations throughout.
 """
 
 
+def toc_parts():
+    """[(numbered, [chapter stems])] for the parts of _toc.yml, the root first as an unnumbered part."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [(False, [Path(toc["root"]).name])] + [
+        (bool(part.get("numbered")), [Path(entry["file"]).name for entry in part.get("chapters", [])])
+        for part in toc.get("parts", [])]
+
+
 def chapter_order():
     """Chapter stems in the order of _toc.yml (root first)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    order = [toc["root"]]
-    for part in toc.get("parts", []):
-        order += [entry["file"] for entry in part.get("chapters", [])]
-    return [Path(f).name for f in order]
+    return [stem for _, stems in toc_parts() for stem in stems]
 
 
 def chapter_numbers():
     """{stem: number} for the chapters of the numbered parts, counted across parts as in the sidebar."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    stems = [Path(entry["file"]).name for part in toc.get("parts", []) if part.get("numbered")
-             for entry in part.get("chapters", [])]
-    return {stem: n for n, stem in enumerate(stems, start=1)}
+    numbered = [stem for is_numbered, stems in toc_parts() if is_numbered for stem in stems]
+    return {stem: n for n, stem in enumerate(numbered, start=1)}
 
 
 def cells(stem):
@@ -98,6 +100,25 @@ def key(term):
     return re.sub(r"[\s\-–]+", " ", term).strip().lower()
 
 
+def loose_key(term):
+    """What makes two spellings one term for a reader: also word order inside a parenthesis
+    ("normal (Gaussian)"), a plural s, a hyphen dropped ("minibatch") and British/American -re/-er."""
+    term = re.sub(r"\$[^$]*\$", "", term.lower()).replace("(", " ").replace(")", " ")
+    words = re.sub(r"[-–]", "", term).replace("centered", "centred").split()
+    return tuple(sorted(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                        for w in words))
+
+
+def spellings(found=None):
+    """Lines naming the terms that the book spells in two ways (two glossary entries for one term)."""
+    found = entries() if found is None else found
+    groups = {}
+    for entry in found.values():
+        groups.setdefault(loose_key(entry["english"]), []).append(entry)
+    return [" / ".join(f"{e['english']} ({', '.join(e['chapters'])})" for e in group)
+            for group in groups.values() if len(group) > 1]
+
+
 def entries():
     """{key: {"english", "chinese": {translation: [stems]}, "meaning", "chapters"}} in book order."""
     found = {}
@@ -133,7 +154,7 @@ def render(found=None):
 
 def main(argv):
     found = entries()
-    problems = conflicts(found)
+    problems = conflicts(found) + spellings(found)
     text = render(found)
     if "--check" in argv:
         if PAGE.read_text(encoding="utf-8") != text:
