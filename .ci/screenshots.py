@@ -7,7 +7,7 @@ wide, network off (`make screenshots`, after `make book`).
 
 Writes _build/screenshots/<page>/NN.png, one per screenful (1280 x 1600, top to bottom), and prints per
 page what a reader would notice without reading: the page scrolls sideways, a formula MathJax could not
-typeset, an image that did not load, a widget that did not render, a language switch that leads
+typeset, a box wider than the text column, a line that starts with the comma after a formula, an image that did not load, a widget that did not render, a language switch that leads
 nowhere. Exits 1 if any page has one.
 
 Chromium is driven over its DevTools pipe (--remote-debugging-pipe: JSON messages ending in a NUL byte
@@ -49,8 +49,23 @@ MEASURE = """(async () => {
                   || el.getBoundingClientRect().right > column.getBoundingClientRect().right + 1);
   const wide = overflows.filter(el => !overflows.some(other => other !== el && other.contains(el)))
     .map(el => `${el.tagName.toLowerCase()}: ${tex(el).replace(/\\s+/g, " ").trim().slice(0, 70)}`);
+  // Lines that start with the punctuation after an inline element (", which" after a formula).
+  const stray = [];
+  const walker = document.createTreeWalker(column, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const before = node.previousSibling;
+    if (!before || before.nodeType !== Node.ELEMENT_NODE || !/^[,.;:!?)，。；：！？、）]/.test(node.textContent)) continue;
+    const range = document.createRange();
+    range.setStart(node, 0);
+    range.setEnd(node, 1);
+    const here = range.getBoundingClientRect(), rects = before.getClientRects();
+    if (!rects.length || here.height === 0) continue;
+    if (here.top >= rects[rects.length - 1].bottom - 2)
+      stray.push(`${tex(before).replace(/\s+/g, " ").trim().slice(-30)}${node.textContent.slice(0, 20)}`);
+  }
   return JSON.stringify({
     height: root.scrollHeight,
+    line_starts_with_punctuation: stray,
     sideways: root.scrollWidth - root.clientWidth,
     math_errors: document.querySelectorAll("mjx-merror").length,
     broken_images: images,
@@ -158,6 +173,8 @@ def problems(facts, other_edition=True):
         found.append(f"{facts['math_errors']} formulas MathJax could not typeset")
     for box in facts["too_wide"]:
         found.append(f"wider than the text column: {box}")
+    for line in facts["line_starts_with_punctuation"]:
+        found.append(f"a line starts with punctuation: {line}")
     if facts["broken_images"]:
         found.append(f"images not loaded: {facts['broken_images']}")
     other = facts["other_edition"]
