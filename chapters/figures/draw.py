@@ -118,29 +118,33 @@ def neuron():
 
 
 def layer():
-    fig, ax = new_fig(6.5, 3.4)
+    # text sizes: every label, subscripts included (0.7 of the label's
+    # size in mathtext), is at least 8 pt at the figure's 6.5 in
+    fig, ax = new_fig(6.5, 3.6)
     D, H = 3, 4
-    xin = [(1.1, 2.55 - 0.7 * i) for i in range(D)]
-    yz = [2.85 - 0.7 * j for j in range(H)]
-    zc = [(3.5, y) for y in yz]
-    ac = [(5.8, y) for y in yz]
-    ci = [circle(ax, p, 0.25, rf"$x_{i + 1}$") for i, p in enumerate(xin)]
-    cz = [circle(ax, p, 0.25, rf"$z_{j + 1}$", fc=LIGHT)
+    xin = [(0.75, 2.66 - 0.74 * i) for i in range(D)]
+    yz = [2.99 - 0.74 * j for j in range(H)]
+    zc = [(3.25, y) for y in yz]
+    ac = [(5.75, y) for y in yz]
+    ci = [circle(ax, p, 0.3, rf"$x_{i + 1}$", size=15)
+          for i, p in enumerate(xin)]
+    cz = [circle(ax, p, 0.3, rf"$z_{j + 1}$", fc=LIGHT, size=15)
           for j, p in enumerate(zc)]
-    ca = [circle(ax, p, 0.25, rf"$a_{j + 1}$") for j, p in enumerate(ac)]
+    ca = [circle(ax, p, 0.3, rf"$a_{j + 1}$", size=15)
+          for j, p in enumerate(ac)]
     for i in range(D):
         for j in range(H):
             arrow(ax, xin[i], zc[j], pa=ci[i], pb=cz[j], color=GREY, lw=0.9)
     for j in range(H):
         arrow(ax, zc[j], ac[j], pa=cz[j], pb=ca[j], color=BLUE, lw=1.3)
-        text(ax, (4.65, yz[j] + 0.14), r"$f$", color=BLUE, size=11)
-    text(ax, (2.2, 3.22), r"$W$  $(H{\times}D) = (4{\times}3)$, $\mathbf{b}$",
-         size=11, color=INK)
-    text(ax, (1.1, 0.3), r"$\mathbf{x}$  $(D,)$", size=11)
-    text(ax, (3.5, 0.3), r"$\mathbf{z} = W\mathbf{x} + \mathbf{b}$  $(H,)$",
-         size=11)
-    text(ax, (5.8, 0.3), r"$\mathbf{a} = f(\mathbf{z})$", size=11)
-    text(ax, (4.65, 3.22), r"$f$ element-wise", size=10, color=BLUE)
+        text(ax, (4.5, yz[j] + 0.17), r"$f$", color=BLUE, size=15)
+    text(ax, (2.0, 3.43), r"$W$  $(H{\times}D) = (4{\times}3)$, $\mathbf{b}$",
+         size=14, color=INK)
+    text(ax, (0.75, 0.3), r"$\mathbf{x}$  $(D,)$", size=14)
+    text(ax, (3.25, 0.3), r"$\mathbf{z} = W\mathbf{x} + \mathbf{b}$  $(H,)$",
+         size=14)
+    text(ax, (5.75, 0.3), r"$\mathbf{a} = f(\mathbf{z})$", size=14)
+    text(ax, (4.5, 3.43), r"$f$ element-wise", size=13, color=BLUE)
     return fig
 
 
