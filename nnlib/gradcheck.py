@@ -3,7 +3,7 @@ import numpy as np
 
 
 def numerical_gradient(f, x, h=1e-5, dout=None):
-    """Centered-difference gradient of a scalar function at ``x``.
+    """Centred-difference gradient of a scalar function at ``x``.
 
     f(x) is called with the array ``x`` itself, perturbed in place one element at a time
     (and restored afterwards), so ``f`` may also ignore its argument and read ``x`` through
