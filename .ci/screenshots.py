@@ -61,7 +61,7 @@ MEASURE = """(async () => {
     const here = range.getBoundingClientRect(), rects = before.getClientRects();
     if (!rects.length || here.height === 0) continue;
     if (here.top >= rects[rects.length - 1].bottom - 2)
-      stray.push(`${tex(before).replace(/\s+/g, " ").trim().slice(-30)}${node.textContent.slice(0, 20)}`);
+      stray.push(`${tex(before).replace(/\\s+/g, " ").trim().slice(-30)}${node.textContent.slice(0, 20)}`);
   }
   return JSON.stringify({
     height: root.scrollHeight,
