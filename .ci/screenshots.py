@@ -44,24 +44,37 @@ MEASURE = """(async () => {
       ? MathJax.startup.document.getMathItemsWithin(el) : [];
     return el.tagName === "MJX-CONTAINER" && items.length ? items[0].math : el.textContent;
   };
-  const overflows = [...column.querySelectorAll("mjx-container[display], table, figure, .cell_output")]
+  const overflows = [...column.querySelectorAll(
+      "mjx-container[display], table, .pst-scrollable-table-container, figure, .cell_output")]
     .filter(el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
                   || el.getBoundingClientRect().right > column.getBoundingClientRect().right + 1);
   const wide = overflows.filter(el => !overflows.some(other => other !== el && other.contains(el)))
     .map(el => `${el.tagName.toLowerCase()}: ${tex(el).replace(/\\s+/g, " ").trim().slice(0, 70)}`);
-  // Lines that start with the punctuation after an inline element (", which" after a formula).
-  const stray = [];
+  // Lines that start with punctuation: after an inline element (", which" after a formula) or after
+  // a space ("50 %").
+  const stray = [], punctuation = /[,.;:!?%)，。；：！？、）]/;
+  const lineStart = (node, i, before) => {  // does node's character i start a line below `before`?
+    const range = document.createRange();
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    const here = range.getBoundingClientRect();
+    return here.height > 0 && before && here.top >= before.bottom - 2;
+  };
   const walker = document.createTreeWalker(column, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const before = node.previousSibling;
-    if (!before || before.nodeType !== Node.ELEMENT_NODE || !/^[,.;:!?)，。；：！？、）]/.test(node.textContent)) continue;
-    const range = document.createRange();
-    range.setStart(node, 0);
-    range.setEnd(node, 1);
-    const here = range.getBoundingClientRect(), rects = before.getClientRects();
-    if (!rects.length || here.height === 0) continue;
-    if (here.top >= rects[rects.length - 1].bottom - 2)
-      stray.push(`${tex(before).replace(/\\s+/g, " ").trim().slice(-30)}${node.textContent.slice(0, 20)}`);
+    const text = node.textContent, prev = node.previousSibling;
+    if (prev && prev.nodeType === Node.ELEMENT_NODE && punctuation.test(text[0] || "")) {
+      const rects = prev.getClientRects();
+      if (rects.length && lineStart(node, 0, rects[rects.length - 1]))
+        stray.push(`${tex(prev).replace(/\\s+/g, " ").trim().slice(-30)}${text.slice(0, 20)}`);
+    }
+    for (const m of text.matchAll(/\\S[ \\u00a0]+(?=[,.;:!?%)，。；：！？、）])/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + 1);
+      if (lineStart(node, m.index + m[0].length, range.getBoundingClientRect()))
+        stray.push(text.slice(Math.max(0, m.index - 30), m.index + m[0].length + 20));
+    }
   }
   return JSON.stringify({
     height: root.scrollHeight,

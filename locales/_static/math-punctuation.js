@@ -1,14 +1,24 @@
-// Keep punctuation on the line of the inline formula it follows: without this, a line can break
-// between "$x$" and its comma, and the next line starts with ", which …". The punctuation is moved
-// into the formula's span (outside its \( \) delimiters), which book.css keeps on one line.
+// No line may start with punctuation. The browser may break a line between an inline formula (or a
+// glued number) and the comma after it, and at the space in "50 %". So the punctuation after a
+// formula or glued number moves into its span (outside the \( \) delimiters), which book.css keeps
+// on one line; a space before "%", ":", ";", "!", "?" or ")", and a space that groups digits
+// ("20 000"), become no-break spaces.
 document.addEventListener("DOMContentLoaded", () => {
-  const punctuation = /^[,.;:!?)\]，。；：！？、）]+/;
-  for (const math of document.querySelectorAll("span.math")) {
-    const next = math.nextSibling;
+  const punctuation = /^[,.;:!?%)\]，。；：！？、）]+/;
+  for (const span of document.querySelectorAll("span.math, span.pasted-text")) {
+    const next = span.nextSibling;
     if (!next || next.nodeType !== Node.TEXT_NODE) continue;
     const match = next.textContent.match(punctuation);
     if (!match) continue;
     next.textContent = next.textContent.slice(match[0].length);
-    math.append(document.createTextNode(match[0]));
+    span.append(document.createTextNode(match[0]));
+  }
+  const article = document.querySelector("article") || document.body;
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  const verbatim = "pre, code, script, style, span.math, mjx-container";
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const breakable = / (?=[%:;!?)])|(?<=\d) (?=\d{3}(?!\d))/g;
+    if (breakable.test(node.textContent) && !node.parentElement.closest(verbatim))
+      node.textContent = node.textContent.replace(breakable, "\u00a0");
   }
 });
