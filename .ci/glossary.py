@@ -6,8 +6,9 @@ reads those tables in the order of _toc.yml and writes one alphabetical table wi
 its translation, the meaning given where it first appears, and links to every chapter that lists it
 (by chapter number, as in the sidebar, so that the table fits the text column).
 A term must have one translation across the book: `conflicts()` lists the terms that do not, and
-`spellings()` the terms spelled in two ways (minibatch / mini-batch); `--check` fails on either. `make book` runs it; tests/test_glossary.py checks that the committed page
-is current and that there are no conflicts.
+`spellings()` the terms spelled in two ways (minibatch / mini-batch); `--check` fails on either.
+`make book` runs it; tests/test_glossary.py checks that the committed page is current and that there
+are neither.
 
     python .ci/glossary.py          # rewrite chapters/glossary.md
     python .ci/glossary.py --check  # exit 1 if it is out of date or a term has two translations
@@ -102,7 +103,7 @@ def key(term):
 
 def loose_key(term):
     """What makes two spellings one term for a reader: also word order inside a parenthesis
-    ("normal (Gaussian)"), a plural s, a hyphen dropped ("minibatch") and British/American -re/-er."""
+    ("normal (Gaussian)"), a plural s, a hyphen dropped ("minibatch") and centred/centered."""
     term = re.sub(r"\$[^$]*\$", "", term.lower()).replace("(", " ").replace(")", " ")
     words = re.sub(r"[-–]", "", term).replace("centered", "centred").split()
     return tuple(sorted(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w

@@ -7,8 +7,8 @@ wide, network off (`make screenshots`, after `make book`).
 
 Writes _build/screenshots/<page>/NN.png, one per screenful (1280 x 1600, top to bottom), and prints per
 page what a reader would notice without reading: the page scrolls sideways, a formula MathJax could not
-typeset, a box wider than the text column, a line that starts with the comma after a formula, an image that did not load, a widget that did not render, a language switch that leads
-nowhere. Exits 1 if any page has one.
+typeset, a box wider than the text column, a line that starts with punctuation, an image that did not
+load, a widget that did not render, a language switch that leads nowhere. Exits 1 if any page has one.
 
 Chromium is driven over its DevTools pipe (--remote-debugging-pipe: JSON messages ending in a NUL byte
 on file descriptors 3 and 4), so nothing beyond Debian's chromium is needed. The screenshots are for
@@ -52,7 +52,9 @@ MEASURE = """(async () => {
     .map(el => `${el.tagName.toLowerCase()}: ${tex(el).replace(/\\s+/g, " ").trim().slice(0, 70)}`);
   // Lines that start with punctuation: after an inline element (", which" after a formula) or after
   // a space ("50 %").
-  const stray = [], punctuation = /[,.;:!?%)，。；：！？、）]/;
+  const marks = "[,.;:!?%)，。；：！？、）]";
+  const punctuation = new RegExp(marks), afterSpace = new RegExp(`\\\\S[ \\u00a0]+(?=${marks})`, "g");
+  const stray = [];
   const lineStart = (node, i, before) => {  // does node's character i start a line below `before`?
     const range = document.createRange();
     range.setStart(node, i);
@@ -68,7 +70,7 @@ MEASURE = """(async () => {
       if (rects.length && lineStart(node, 0, rects[rects.length - 1]))
         stray.push(`${tex(prev).replace(/\\s+/g, " ").trim().slice(-30)}${text.slice(0, 20)}`);
     }
-    for (const m of text.matchAll(/\\S[ \\u00a0]+(?=[,.;:!?%)，。；：！？、）])/g)) {
+    for (const m of text.matchAll(afterSpace)) {
       const range = document.createRange();
       range.setStart(node, m.index);
       range.setEnd(node, m.index + 1);
