@@ -24,9 +24,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const article = document.querySelector("article") || document.body;
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
   const verbatim = "pre, code, script, style, span.math, mjx-container";
+  const breakable = / (?=[%:;!?)])|(?<=\d) (?=\d{3}(?!\d))/g;
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const breakable = / (?=[%:;!?)])|(?<=\d) (?=\d{3}(?!\d))/g;
-    if (breakable.test(node.textContent) && !node.parentElement.closest(verbatim))
-      node.textContent = node.textContent.replace(breakable, "\u00a0");
+    const text = node.textContent.replace(breakable, "\u00a0");
+    if (text !== node.textContent && !node.parentElement.closest(verbatim)) node.textContent = text;
   }
 });
